@@ -1,0 +1,41 @@
+# pricewatch — see README.md.
+GO      ?= go
+BIN     := bin/pricewatch
+# Integration tests are built with this tag; they need KAFKA_BROKERS.
+TAGS    := integration
+
+.PHONY: all build demo test unit-test integration-test vet kafka-up kafka-down bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pricewatch
+
+## demo: build and run the one-command local demo (in-process broker, no setup).
+demo: build
+	./$(BIN) demo
+
+## test: vet, unit tests, and the integration suite against a real Kafka broker
+## (started from Maven Central's jars unless KAFKA_BROKERS names one).
+test:
+	scripts/test.sh
+
+unit-test:
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags $(TAGS) ./...
+
+kafka-up:
+	@scripts/kafka.sh start
+
+kafka-down:
+	@scripts/kafka.sh stop
+
+## bench: Go micro-benchmarks of the hot paths.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./schemas ./windows ./detectors
+
+clean:
+	rm -rf bin pricewatch-out

@@ -1,0 +1,128 @@
+// Package cli implements the pricewatch commands. Each command is one file;
+// Main dispatches to them.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command writes to.
+type env struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"demo", "[--out DIR]", "start an in-process Kafka broker, feed it a realistic stream with planted anomalies, run the job, summarise", runDemo},
+		{"run", "--config FILE [--brokers H:P,...] [--topic T] [--group G] [--out DIR] [--exit-at-end]", "consume a topic as a consumer group member", runRun},
+		{"backfill", "--config FILE --input PATH... --out DIR [--partitions N]", "run the job over JSONL files (plain or gzip)", runBackfill},
+		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
+		{"sql", "--out DIR [--format table|csv|json] QUERY", "query the outputs (read-only)", runSQL},
+		{"gen", "[--out FILE] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL", runGen},
+		{"config", "[--config FILE]", "check a config file and print the effective config", runConfig},
+	}
+}
+
+// Main runs the command named by args[0] and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := c.run(ctx, e, args[1:])
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "pricewatch %s: %v\n", c.name, err)
+			var ue usageError
+			if errors.As(err, &ue) {
+				return 2
+			}
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "pricewatch: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "pricewatch: event-time windows, anomalies and histories from a Kafka price stream.")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  pricewatch %-8s %s\n      %s\n", c.name, c.args, c.help)
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("pricewatch "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// listFlag is a repeatable flag whose values may also be comma-separated.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// parse parses flags, allowing flags after positional arguments too, and
+// returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,219 @@
+// Package duckdb keeps the job's outputs in one DuckDB file: a table per
+// output table (created from its Arrow schema), and the checkpoint of every
+// lane, stored in the same transaction as the rows of the epoch that
+// produced it.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"pricewatch/schemas"
+)
+
+// FileName is the DuckDB file inside an output folder.
+const FileName = "pricewatch.duckdb"
+
+const checkpointsDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_checkpoints (
+	source VARCHAR NOT NULL, src_partition INTEGER NOT NULL, next_offset BIGINT NOT NULL,
+	state BLOB, epochs BIGINT NOT NULL, PRIMARY KEY (source, src_partition))`
+
+// _pricewatch_epochs holds processing-time facts; it is left out of comparisons.
+const epochsDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_epochs (
+	source VARCHAR NOT NULL, src_partition INTEGER NOT NULL, from_offset BIGINT NOT NULL,
+	to_offset BIGINT NOT NULL, rows BIGINT NOT NULL, committed_at TIMESTAMP NOT NULL)`
+
+// Store is an open output database. It is safe for concurrent use; commits
+// are serialised.
+type Store struct {
+	db *sql.DB
+	mu sync.Mutex
+}
+
+// Open opens (creating if needed) the DuckDB file at path and its tables.
+func Open(path string) (*Store, error) {
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db}
+	if err := s.create(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing output database for queries.
+func OpenReadOnly(path string) (*sql.DB, error) {
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+	}
+	return db, nil
+}
+
+func (s *Store) create() error {
+	stmts := []string{checkpointsDDL, epochsDDL}
+	for _, t := range schemas.Tables {
+		stmts = append(stmts, CreateTableSQL(t))
+	}
+	for _, q := range stmts {
+		if _, err := s.db.Exec(q); err != nil {
+			return fmt.Errorf("cannot run %q: %w", firstLine(q), err)
+		}
+	}
+	return nil
+}
+
+// CreateTableSQL returns the CREATE TABLE statement of an output table.
+func CreateTableSQL(t *schemas.Table) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (", t.Name)
+	for i, f := range t.Schema.Fields() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s", f.Name, sqlType(f.Type))
+		if !f.Nullable {
+			b.WriteString(" NOT NULL")
+		}
+	}
+	if len(t.Key) > 0 {
+		fmt.Fprintf(&b, ", PRIMARY KEY (%s)", strings.Join(t.Key, ", "))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func sqlType(t arrow.DataType) string {
+	switch t.ID() {
+	case arrow.STRING:
+		return "VARCHAR"
+	case arrow.BINARY:
+		return "BLOB"
+	case arrow.INT64:
+		return "BIGINT"
+	case arrow.INT32:
+		return "INTEGER"
+	case arrow.FLOAT64:
+		return "DOUBLE"
+	case arrow.BOOL:
+		return "BOOLEAN"
+	case arrow.TIMESTAMP:
+		return "TIMESTAMP"
+	}
+	panic("duckdb: no SQL type for " + t.String())
+}
+
+// Checkpoint is a lane's saved position and state.
+type Checkpoint struct {
+	NextOffset int64
+	State      []byte
+	Epochs     int64
+}
+
+// Load returns the checkpoint of a source partition, and false when none.
+func (s *Store) Load(ctx context.Context, source string, partition int32) (Checkpoint, bool, error) {
+	var c Checkpoint
+	err := s.db.QueryRowContext(ctx, `SELECT next_offset, state, epochs FROM _pricewatch_checkpoints
+		WHERE source = ? AND src_partition = ?`, source, partition).Scan(&c.NextOffset, &c.State, &c.Epochs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("duckdb: cannot load checkpoint of %s/%d: %w", source, partition, err)
+	}
+	return c, true, nil
+}
+
+// TableFile is one epoch's Parquet file of one table.
+type TableFile struct {
+	Table *schemas.Table
+	Path  string
+	Rows  int
+}
+
+// Epoch is what one lane commits at once: the files of its rows for offsets
+// [From, To] and the checkpoint that resumes after them.
+type Epoch struct {
+	Source     string
+	Partition  int32
+	From, To   int64
+	Files      []TableFile
+	Checkpoint Checkpoint
+}
+
+// Commit loads an epoch's files into their tables and stores the checkpoint
+// in one transaction: either all of it is durable or none.
+func (s *Store) Commit(ctx context.Context, e *Epoch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("duckdb: cannot begin epoch %s/%d@%d: %w", e.Source, e.Partition, e.From, err)
+	}
+	defer tx.Rollback()
+	rows := 0
+	for _, f := range e.Files {
+		if _, err := tx.ExecContext(ctx, insertSQL(f)); err != nil {
+			return fmt.Errorf("duckdb: cannot load %q into %s: %w", f.Path, f.Table.Name, err)
+		}
+		rows += f.Rows
+	}
+	c := e.Checkpoint
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO _pricewatch_checkpoints VALUES (?, ?, ?, ?, ?)`,
+		e.Source, e.Partition, c.NextOffset, c.State, c.Epochs); err != nil {
+		return fmt.Errorf("duckdb: cannot store checkpoint of %s/%d: %w", e.Source, e.Partition, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO _pricewatch_epochs VALUES (?, ?, ?, ?, ?, ?)`,
+		e.Source, e.Partition, e.From, e.To, rows, time.Now().UTC()); err != nil {
+		return fmt.Errorf("duckdb: cannot record epoch of %s/%d: %w", e.Source, e.Partition, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("duckdb: cannot commit epoch %s/%d@%d: %w", e.Source, e.Partition, e.From, err)
+	}
+	return nil
+}
+
+// insertSQL loads a Parquet file into its table; keyed tables keep the
+// newest version of each key.
+func insertSQL(f TableFile) string {
+	src := "read_parquet(" + quote(f.Path) + ", hive_partitioning = false)"
+	if len(f.Table.Key) == 0 {
+		return fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s", f.Table.Name, src)
+	}
+	return fmt.Sprintf("INSERT OR REPLACE INTO %s BY NAME SELECT * FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s DESC) = 1",
+		f.Table.Name, src, strings.Join(f.Table.Key, ", "), f.Table.Version)
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func firstLine(q string) string {
+	q, _, _ = strings.Cut(q, "\n")
+	return q
+}
+
+// DB returns the underlying database, for queries.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("duckdb: cannot close: %w", err)
+	}
+	return nil
+}

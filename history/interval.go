@@ -1,0 +1,231 @@
+package history
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"slices"
+	"strings"
+
+	"pricewatch/conf"
+	"pricewatch/schemas"
+)
+
+// Spec is the `history:` section of the job config.
+type Spec struct {
+	// Include lists the attributes whose history is kept. Empty (the default)
+	// means every attribute not in Exclude.
+	Include []string `yaml:"include"`
+	// Exclude lists attributes never kept: tick attributes whose every event
+	// is a change. Default [price, volume].
+	Exclude []string `yaml:"exclude"`
+}
+
+// DefaultSpec returns the defaults: every attribute but price and volume.
+func DefaultSpec() Spec { return Spec{Exclude: []string{"price", "volume"}} }
+
+// Validate checks the spec.
+func (s *Spec) Validate() error {
+	for i, a := range s.Include {
+		if a == "" || slices.Contains(s.Exclude, a) {
+			return conf.Errorf(fmt.Sprintf("history.include[%d]", i), fmt.Sprintf("%q", a),
+				"want a non-empty attribute name that is not also in history.exclude")
+		}
+	}
+	for i, a := range s.Exclude {
+		if a == "" {
+			return conf.Errorf(fmt.Sprintf("history.exclude[%d]", i), `""`, "want a non-empty attribute name")
+		}
+	}
+	return nil
+}
+
+func (s *Spec) tracks(attr string) bool {
+	if len(s.Include) > 0 {
+		return slices.Contains(s.Include, attr)
+	}
+	return !slices.Contains(s.Exclude, attr)
+}
+
+// Point is one change of one attribute: its value from ValidFrom on.
+type Point struct {
+	ValidFrom int64
+	Value     schemas.Value
+	Op        schemas.Op
+	Seq       int64
+	Partition int32
+	Offset    int64
+	Deleted   bool // a delete closed the interval before the next point
+	DeletedAt int64
+}
+
+// Attr is the change points of one (instrument, attribute), by ValidFrom.
+type Attr struct {
+	Points []Point
+	Seq    int64
+}
+
+// Interval keeps the interval history of every tracked attribute of every
+// instrument of one lane and emits attr_history rows as they change. It is
+// not safe for concurrent use.
+type Interval struct {
+	spec  Spec
+	state map[string]map[string]*Attr
+	known map[string]bool // attribute name -> tracked, cached
+}
+
+// NewInterval returns an empty history for a validated spec.
+func NewInterval(s Spec) *Interval {
+	return &Interval{spec: s, state: map[string]map[string]*Attr{}, known: map[string]bool{}}
+}
+
+// Process applies one event and appends the attr_history rows it changed.
+func (h *Interval) Process(ev *schemas.Event, out []schemas.HistoryRow) []schemas.HistoryRow {
+	if ev.Op == schemas.OpDelete {
+		return h.delete(ev, out)
+	}
+	for i := range ev.Attrs {
+		a := &ev.Attrs[i]
+		if !h.tracked(a.Name) {
+			continue
+		}
+		out = h.change(ev, a, out)
+	}
+	return out
+}
+
+func (h *Interval) tracked(name string) bool {
+	t, ok := h.known[name]
+	if !ok {
+		t = h.spec.tracks(name)
+		h.known[name] = t
+	}
+	return t
+}
+
+func (h *Interval) attr(id, name string) *Attr {
+	m := h.state[id]
+	if m == nil {
+		m = map[string]*Attr{}
+		h.state[id] = m
+	}
+	a := m[name]
+	if a == nil {
+		a = &Attr{}
+		m[name] = a
+	}
+	return a
+}
+
+// change inserts or overwrites the point at ev.EventTime and re-emits the
+// rows whose interval it touched: the new one and the one before it.
+func (h *Interval) change(ev *schemas.Event, a *schemas.Attr, out []schemas.HistoryRow) []schemas.HistoryRow {
+	st := h.attr(ev.InstrumentID, a.Name)
+	t := ev.EventTime
+	i, found := slices.BinarySearchFunc(st.Points, t, func(p Point, t int64) int { return cmpInt(p.ValidFrom, t) })
+	if found {
+		if st.Points[i].Value.Equal(a.Value) && !st.Points[i].Deleted {
+			return out
+		}
+	} else if i > 0 && !st.Points[i-1].Deleted && st.Points[i-1].Value.Equal(a.Value) {
+		return out // same value as the interval it falls in: no change
+	}
+	st.Seq++
+	p := Point{ValidFrom: t, Value: a.Value, Op: ev.Op, Seq: st.Seq, Partition: ev.Partition, Offset: ev.Offset}
+	if found {
+		st.Points[i] = p
+	} else {
+		st.Points = slices.Insert(st.Points, i, p)
+		if i > 0 {
+			out = append(out, h.row(ev, a.Name, st, i-1))
+		}
+	}
+	return append(out, h.row(ev, a.Name, st, i))
+}
+
+// delete closes the open interval of every attribute of the instrument at
+// the event time.
+func (h *Interval) delete(ev *schemas.Event, out []schemas.HistoryRow) []schemas.HistoryRow {
+	m := h.state[ev.InstrumentID]
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		st := m[name]
+		i, _ := slices.BinarySearchFunc(st.Points, ev.EventTime+1, func(p Point, t int64) int { return cmpInt(p.ValidFrom, t) })
+		if i == 0 || st.Points[i-1].Deleted {
+			continue
+		}
+		p := &st.Points[i-1]
+		p.Deleted, p.DeletedAt = true, ev.EventTime
+		out = append(out, h.row(ev, name, st, i-1))
+	}
+	return out
+}
+
+// row builds the current version of the interval that starts at point i.
+func (h *Interval) row(ev *schemas.Event, name string, st *Attr, i int) schemas.HistoryRow {
+	p := &st.Points[i]
+	r := schemas.HistoryRow{
+		InstrumentID: ev.InstrumentID, Attribute: name, Value: p.Value, ValidFrom: p.ValidFrom,
+		Op: p.Op, ChangeSeq: p.Seq, SrcPartition: p.Partition, SrcOffset: p.Offset, EmitOffset: ev.Offset,
+		Open: true,
+	}
+	switch {
+	case p.Deleted:
+		r.ValidTo, r.Open = p.DeletedAt, false
+	case i+1 < len(st.Points):
+		r.ValidTo, r.Open = st.Points[i+1].ValidFrom, false
+	}
+	return r
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// snapshot is the gob form of the state.
+type snapshot struct {
+	State map[string]map[string]*Attr
+}
+
+// MarshalBinary returns the state for a checkpoint.
+func (h *Interval) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(snapshot{State: h.state}); err != nil {
+		return nil, fmt.Errorf("history: cannot encode state: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary restores a checkpoint's state.
+func (h *Interval) UnmarshalBinary(b []byte) error {
+	var s snapshot
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("history: cannot decode state: %w", err)
+	}
+	if s.State == nil {
+		s.State = map[string]map[string]*Attr{}
+	}
+	h.state = s.State
+	return nil
+}
+
+// Instruments returns the number of instruments with history.
+func (h *Interval) Instruments() int { return len(h.state) }
+
+// String describes the spec, for logs.
+func (s Spec) String() string {
+	if len(s.Include) > 0 {
+		return "include " + strings.Join(s.Include, ",")
+	}
+	return "all but " + strings.Join(s.Exclude, ",")
+}

@@ -1,0 +1,155 @@
+package jobs
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"pricewatch/conf"
+	"pricewatch/detectors"
+	"pricewatch/history"
+	"pricewatch/windows"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the default job config file, jobs/default.yaml.
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// Config is a job config file. Its zero value is not usable: start from
+// DefaultConfig or LoadConfig, which fill every default.
+type Config struct {
+	Source    Source           `yaml:"source"`
+	Epoch     Epoch            `yaml:"epoch"`
+	Windows   windows.Spec     `yaml:"windows"`
+	Detectors detectors.Config `yaml:"detectors"`
+	History   history.Spec     `yaml:"history"`
+}
+
+// Source says where `run` reads from and how `backfill` spreads file records
+// over partitions.
+type Source struct {
+	// Brokers is the Kafka bootstrap list. Default [127.0.0.1:9092].
+	Brokers []string `yaml:"brokers"`
+	// Topic is the input topic. Default "prices".
+	Topic string `yaml:"topic"`
+	// Group is the consumer group. Default "pricewatch".
+	Group string `yaml:"group"`
+	// Partitions is the number of partitions a file backfill spreads records
+	// over with Kafka's key hash, as `produce` does; set it to the topic's
+	// partition count so that a backfill reproduces a run. Default 4.
+	Partitions int `yaml:"partitions"`
+}
+
+// Epoch says how often a lane commits its rows with its checkpoint.
+type Epoch struct {
+	// Records ends an epoch after every multiple of this many offsets, so that
+	// epochs (and Parquet file names) are the same in every run. Default 100000.
+	Records int64 `yaml:"records"`
+	// Interval also ends a streaming run's epoch after this much wall time with
+	// records pending (it changes how rows are split into files, never the
+	// rows). 0 turns it off. Default 1s.
+	Interval conf.Duration `yaml:"interval"`
+}
+
+// DefaultConfig returns the config of jobs/default.yaml.
+func DefaultConfig() Config {
+	c, err := ParseConfig(defaultYAML)
+	if err != nil {
+		panic("jobs: default.yaml is invalid: " + err.Error())
+	}
+	return c
+}
+
+func builtinDefaults() Config {
+	return Config{
+		Source:    Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4},
+		Epoch:     Epoch{Records: 100000, Interval: conf.Duration(1e9)},
+		Windows:   windows.DefaultSpec(),
+		Detectors: detectors.DefaultConfig(),
+		History:   history.DefaultSpec(),
+	}
+}
+
+// LoadConfig reads and validates a config file; an empty path means the
+// default config.
+func LoadConfig(path string) (Config, error) {
+	if path == "" {
+		return ParseConfig(defaultYAML)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: cannot read %q: %w", path, err)
+	}
+	c, err := ParseConfig(b)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig decodes a YAML config over the defaults, rejecting unknown
+// keys, and validates it.
+func ParseConfig(b []byte) (Config, error) {
+	c := builtinDefaults()
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	d.KnownFields(true)
+	if err := d.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate checks every section; the error names the key, the value and
+// what is allowed.
+func (c *Config) Validate() error {
+	if len(c.Source.Brokers) == 0 {
+		return conf.Errorf("source.brokers", "[]", "want at least one host:port")
+	}
+	for i, b := range c.Source.Brokers {
+		if !strings.Contains(b, ":") {
+			return conf.Errorf(fmt.Sprintf("source.brokers[%d]", i), fmt.Sprintf("%q", b), "want host:port")
+		}
+	}
+	if c.Source.Topic == "" {
+		return conf.Errorf("source.topic", `""`, "want a topic name")
+	}
+	if c.Source.Group == "" {
+		return conf.Errorf("source.group", `""`, "want a consumer group name")
+	}
+	if c.Source.Partitions < 1 || c.Source.Partitions > 10000 {
+		return conf.Errorf("source.partitions", c.Source.Partitions, "want a whole number from 1 to 10000")
+	}
+	if c.Epoch.Records < 1 {
+		return conf.Errorf("epoch.records", c.Epoch.Records, "want a whole number of at least 1")
+	}
+	if c.Epoch.Interval < 0 {
+		return conf.Errorf("epoch.interval", c.Epoch.Interval, "want a duration of 0 (off) or more")
+	}
+	if err := c.Windows.Validate(); err != nil {
+		return err
+	}
+	if err := c.Detectors.Validate(); err != nil {
+		return err
+	}
+	return c.History.Validate()
+}
+
+// YAML returns the effective config as YAML.
+func (c *Config) YAML() []byte {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		panic("jobs: cannot marshal config: " + err.Error())
+	}
+	return b
+}

@@ -1,0 +1,232 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"time"
+
+	"pricewatch/detectors"
+	"pricewatch/duckdb"
+	"pricewatch/history"
+	"pricewatch/parquet"
+	"pricewatch/schemas"
+	"pricewatch/windows"
+)
+
+// lane processes the records of one partition in offset order: decode,
+// windows, detectors, history. It collects the rows of the open epoch and
+// commits them with its checkpoint. A lane is not safe for concurrent use.
+type lane struct {
+	job       *Job
+	partition int32
+	dec       *schemas.Decoder
+	win       *windows.Engine
+	det       *detectors.Set
+	hist      *history.Interval
+	wout      windows.Output
+	ev        schemas.Event
+	batch     schemas.Batch
+
+	from    int64     // first offset of the open epoch; -1 when none is open
+	next    int64     // the offset after the last one processed
+	epochs  int64     // epochs committed so far
+	records int64     // records in the open epoch
+	opened  time.Time // wall time the open epoch began (for epoch.interval only)
+}
+
+func (j *Job) newLane(partition int32) (*lane, error) {
+	win, err := windows.NewEngine(j.cfg.Windows)
+	if err != nil {
+		return nil, err
+	}
+	det, err := detectors.NewSet(j.cfg.Detectors)
+	if err != nil {
+		return nil, err
+	}
+	return &lane{
+		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det,
+		hist: history.NewInterval(j.cfg.History), from: -1,
+	}, nil
+}
+
+// restore loads the lane's checkpoint, if any, and removes the files of
+// epochs that were written but not committed. It returns the offset to
+// resume from, and false when the lane starts afresh.
+func (l *lane) restore(ctx context.Context) (int64, bool, error) {
+	c, ok, err := l.job.store.Load(ctx, l.job.source, l.partition)
+	if err != nil {
+		return 0, false, err
+	}
+	if ok {
+		if err := l.unmarshal(c.State); err != nil {
+			return 0, false, fmt.Errorf("jobs: cannot restore partition %d: %w", l.partition, err)
+		}
+		l.next, l.epochs = c.NextOffset, c.Epochs
+	}
+	for _, t := range schemas.Tables {
+		if err := parquet.RemoveAfter(l.job.out, t.Name, l.partition, l.epochs); err != nil {
+			return 0, false, err
+		}
+	}
+	return l.next, ok, nil
+}
+
+// process handles one input record. An epoch boundary (a multiple of
+// epoch.records) between the last record and this one commits the open epoch
+// first, so that epochs are the same in every run.
+func (l *lane) process(ctx context.Context, raw []byte, offset int64) error {
+	if l.from >= 0 && offset/l.job.cfg.Epoch.Records != l.from/l.job.cfg.Epoch.Records {
+		if err := l.commit(ctx); err != nil {
+			return err
+		}
+	}
+	if l.from < 0 {
+		l.from, l.opened = offset, time.Now()
+	}
+	l.next = offset + 1
+	l.records++
+	l.job.stats.records.Add(1)
+
+	ev := &l.ev
+	ev.Partition, ev.Offset = l.partition, offset
+	if err := l.dec.Decode(raw, ev); err != nil {
+		l.deadLetter(raw, offset, decodeReason(err))
+		return nil
+	}
+	if ok, reason := l.win.Admit(ev); !ok {
+		l.deadLetter(raw, offset, reason)
+		return nil
+	}
+	l.job.stats.events.Add(1)
+	l.win.Process(ev, &l.wout)
+	wm := l.win.Watermark()
+	l.batch.Anomalies = l.det.Observe(ev, wm, l.batch.Anomalies)
+	l.takeWindows()
+	l.batch.History = l.hist.Process(ev, l.batch.History)
+	return nil
+}
+
+// takeWindows moves the window engine's output into the batch, showing each
+// new bar to the window-level detectors.
+func (l *lane) takeWindows() {
+	for i := range l.wout.Bars {
+		l.batch.Anomalies = l.det.ObserveBar(&l.wout.Bars[i], l.batch.Anomalies)
+	}
+	l.batch.Bars = append(l.batch.Bars, l.wout.Bars...)
+	l.batch.Late = append(l.batch.Late, l.wout.Late...)
+	l.wout.Reset()
+}
+
+func (l *lane) deadLetter(raw []byte, offset int64, reason string) {
+	l.job.stats.deadLetters.Add(1)
+	l.batch.DeadLetters = append(l.batch.DeadLetters, schemas.DeadLetter{
+		SrcPartition: l.partition, SrcOffset: offset, Raw: bytes.Clone(raw), Reason: reason,
+	})
+}
+
+func decodeReason(err error) string {
+	var de *schemas.DecodeError
+	if errors.As(err, &de) {
+		return de.Reason
+	}
+	return err.Error()
+}
+
+// finish closes every open window (end of input) and commits.
+func (l *lane) finish(ctx context.Context) error {
+	if l.from < 0 {
+		l.from = l.next
+	}
+	l.win.Flush(l.partition, l.next-1, &l.wout)
+	l.takeWindows()
+	return l.commit(ctx)
+}
+
+// due reports whether the open epoch has been open for longer than
+// epoch.interval of wall time.
+func (l *lane) due(now time.Time) bool {
+	iv := time.Duration(l.job.cfg.Epoch.Interval)
+	return l.from >= 0 && iv > 0 && now.Sub(l.opened) >= iv
+}
+
+// commit writes the open epoch's rows to Parquet and commits them to DuckDB
+// with the lane's checkpoint.
+func (l *lane) commit(ctx context.Context) error {
+	if l.from < 0 {
+		return nil
+	}
+	j := l.job
+	e := &duckdb.Epoch{Source: j.source, Partition: l.partition, From: l.from, To: l.next - 1}
+	epoch := l.epochs + 1
+	for _, t := range schemas.Tables {
+		n := l.batch.Len(t)
+		if n == 0 {
+			continue
+		}
+		path := parquet.Path(j.out, t.Name, l.partition, epoch, e.From, e.To)
+		rec := l.batch.Record(j.mem, t)
+		err := parquet.WriteFile(path, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		e.Files = append(e.Files, duckdb.TableFile{Table: t, Path: path, Rows: n})
+	}
+	state, err := l.marshal()
+	if err != nil {
+		return err
+	}
+	e.Checkpoint = duckdb.Checkpoint{NextOffset: l.next, State: state, Epochs: epoch}
+	if err := j.store.Commit(ctx, e); err != nil {
+		return err
+	}
+	j.stats.add(&l.batch)
+	l.epochs = epoch
+	l.batch.Reset()
+	l.from, l.records = -1, 0
+	if j.onCommit != nil {
+		j.onCommit(l.partition, l.next)
+	}
+	return nil
+}
+
+// laneState is the gob form of a lane's checkpointed state.
+type laneState struct {
+	Windows, Detectors, History []byte
+}
+
+func (l *lane) marshal() ([]byte, error) {
+	var s laneState
+	var err error
+	if s.Windows, err = l.win.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	if s.Detectors, err = l.det.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	if s.History, err = l.hist.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
+		return nil, fmt.Errorf("jobs: cannot encode lane state: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func (l *lane) unmarshal(b []byte) error {
+	var s laneState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("cannot decode lane state: %w", err)
+	}
+	if err := l.win.UnmarshalBinary(s.Windows); err != nil {
+		return err
+	}
+	if err := l.det.UnmarshalBinary(s.Detectors); err != nil {
+		return err
+	}
+	return l.hist.UnmarshalBinary(s.History)
+}

@@ -1,0 +1,338 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"pricewatch/kafka"
+)
+
+// RunOpts are the settings of a streaming run beyond the job config.
+type RunOpts struct {
+	// ExitAtEnd stops the run once the group has consumed up to the end
+	// offsets seen at start, closing every window as at the end of input.
+	ExitAtEnd bool
+	// Log receives progress lines. Default: slog.Default().
+	Log *slog.Logger
+	// ClientOpts are added to the Kafka client's options (TLS, SASL, tests).
+	ClientOpts []kgo.Opt
+}
+
+// runner drives the lanes of the partitions this member owns.
+type runner struct {
+	job   *Job
+	cfg   Config
+	opts  RunOpts
+	log   *slog.Logger
+	cl    *kgo.Client
+	mu    sync.Mutex
+	lanes map[int32]*lane
+	ends  map[int32]int64 // end offsets at start, with ExitAtEnd
+	fail  error           // first error from a rebalance callback
+
+	pending map[int32]int64 // offsets to commit to Kafka after their epoch committed
+}
+
+// Run consumes the config's topic as a member of its consumer group into
+// out, until ctx is cancelled (then it commits every lane's epoch and leaves
+// the group) or, with ExitAtEnd, until the group has caught up.
+func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, error) {
+	j, err := Open(cfg, out, cfg.Source.Topic)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	r := &runner{job: j, cfg: cfg, opts: opts, log: opts.Log, lanes: map[int32]*lane{}, pending: map[int32]int64{}}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	j.onCommit = func(p int32, next int64) { r.pending[p] = next }
+	kopts := append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Source.Brokers...),
+		kgo.ConsumerGroup(cfg.Source.Group),
+		kgo.ConsumeTopics(cfg.Source.Topic),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.OnPartitionsAssigned(r.assigned),
+		kgo.OnPartitionsRevoked(r.revoked),
+		kgo.OnPartitionsLost(r.lost),
+		kgo.AdjustFetchOffsetsFn(r.adjust),
+	}, opts.ClientOpts...)
+	cl, err := kgo.NewClient(kopts...)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: cannot create Kafka client: %w", err)
+	}
+	r.cl = cl
+	defer cl.Close()
+	if opts.ExitAtEnd {
+		if r.ends, err = kafka.EndOffsets(ctx, cl, cfg.Source.Topic); err != nil {
+			return nil, err
+		}
+	}
+	err = r.loop(ctx)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = nil // a requested stop
+	}
+	if serr := r.stop(err == nil && opts.ExitAtEnd); err == nil {
+		err = serr
+	}
+	if err != nil {
+		return j.Stats(), err
+	}
+	return j.Stats(), nil
+}
+
+func (r *runner) loop(ctx context.Context) error {
+	for {
+		fs := r.cl.PollRecords(ctx, 10000)
+		if fs.IsClientClosed() || ctx.Err() != nil {
+			r.cl.AllowRebalance()
+			return ctx.Err()
+		}
+		var ferr error
+		fs.EachError(func(t string, p int32, err error) {
+			if ferr == nil && !errors.Is(err, context.Canceled) {
+				ferr = fmt.Errorf("jobs: cannot fetch %s/%d: %w", t, p, err)
+			}
+		})
+		if ferr != nil {
+			r.cl.AllowRebalance()
+			return ferr
+		}
+		done, err := r.handle(ctx, fs)
+		r.cl.AllowRebalance()
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// handle processes one poll's records, commits due epochs and says whether
+// the run has reached its end.
+func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return false, r.fail
+	}
+	var err error
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		if err != nil {
+			return
+		}
+		l := r.lanes[p.Partition]
+		if l == nil {
+			if l, err = r.openLane(ctx, p.Partition); err != nil {
+				return
+			}
+		}
+		for _, rec := range p.Records {
+			if rec.Offset < l.next {
+				continue // already in the checkpoint
+			}
+			if err = l.process(ctx, rec.Value, rec.Offset); err != nil {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	now := time.Now()
+	for _, p := range r.owned() {
+		if l := r.lanes[p]; l.due(now) {
+			if err := l.commit(ctx); err != nil {
+				return false, err
+			}
+		}
+	}
+	if err := r.commitOffsets(ctx); err != nil {
+		return false, err
+	}
+	if r.ends == nil {
+		return false, nil
+	}
+	return r.atEnd(ctx)
+}
+
+// atEnd reports whether the group has consumed every partition up to the end
+// offsets seen at start: this member's lanes directly, the rest through the
+// group's committed offsets.
+func (r *runner) atEnd(ctx context.Context) (bool, error) {
+	for _, p := range r.owned() {
+		l := r.lanes[p]
+		if l.next < r.ends[p] {
+			return false, nil
+		}
+		if l.from >= 0 { // caught up: make it durable so the others can see it
+			if err := l.commit(ctx); err != nil {
+				return false, err
+			}
+		}
+	}
+	if err := r.commitOffsets(ctx); err != nil {
+		return false, err
+	}
+	committed, err := kadm.NewClient(r.cl).FetchOffsets(ctx, r.cfg.Source.Group)
+	if err != nil {
+		return false, fmt.Errorf("jobs: cannot fetch offsets of group %q: %w", r.cfg.Source.Group, err)
+	}
+	for p, end := range r.ends {
+		if end == 0 {
+			continue
+		}
+		if _, mine := r.lanes[p]; mine {
+			continue
+		}
+		o, ok := committed.Lookup(r.cfg.Source.Topic, p)
+		if !ok || o.At < end {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (r *runner) owned() []int32 {
+	ps := make([]int32, 0, len(r.lanes))
+	for p := range r.lanes {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
+	l, err := r.job.newLane(p)
+	if err != nil {
+		return nil, err
+	}
+	next, ok, err := l.restore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.lanes[p] = l
+	r.log.Info("lane assigned", "topic", r.cfg.Source.Topic, "partition", p, "checkpoint", ok, "next_offset", next)
+	return l, nil
+}
+
+// commitOffsets commits to Kafka the offsets whose epochs are durable.
+func (r *runner) commitOffsets(ctx context.Context) error {
+	if len(r.pending) == 0 {
+		return nil
+	}
+	offs := map[int32]kgo.EpochOffset{}
+	for p, next := range r.pending {
+		offs[p] = kgo.EpochOffset{Epoch: -1, Offset: next}
+	}
+	clear(r.pending)
+	var cerr error
+	r.cl.CommitOffsetsSync(ctx, map[string]map[int32]kgo.EpochOffset{r.cfg.Source.Topic: offs},
+		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+			if err == nil {
+				for _, t := range resp.Topics {
+					for _, p := range t.Partitions {
+						if e := kafka.ErrorCode(p.ErrorCode); e != nil && cerr == nil {
+							cerr = e
+						}
+					}
+				}
+			}
+			cerr = errors.Join(cerr, err)
+		})
+	if cerr != nil {
+		// The outputs and checkpoints are durable; the next start seeks to them.
+		r.log.Warn("cannot commit offsets to Kafka", "err", cerr)
+	}
+	return nil
+}
+
+// adjust seeks newly assigned partitions to their stored checkpoint offsets:
+// the checkpoint, not the group's committed offset, is the truth.
+func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p := range offs[r.cfg.Source.Topic] {
+		l := r.lanes[p]
+		if l == nil {
+			var err error
+			if l, err = r.openLane(ctx, p); err != nil {
+				r.fail = err
+				return offs, err
+			}
+		}
+		if l.next > 0 {
+			offs[r.cfg.Source.Topic][p] = kgo.NewOffset().At(l.next).WithEpoch(-1)
+		}
+	}
+	return offs, nil
+}
+
+func (r *runner) assigned(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	r.log.Info("partitions assigned", "partitions", m[r.cfg.Source.Topic])
+}
+
+// revoked commits the epochs of the lanes being taken away, then their
+// offsets, and lets them go.
+func (r *runner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range m[r.cfg.Source.Topic] {
+		if l := r.lanes[p]; l != nil {
+			if err := l.commit(ctx); err != nil && r.fail == nil {
+				r.fail = err
+			}
+			delete(r.lanes, p)
+		}
+	}
+	if err := r.commitOffsets(ctx); err != nil && r.fail == nil {
+		r.fail = err
+	}
+	r.log.Info("partitions revoked", "partitions", m[r.cfg.Source.Topic])
+}
+
+// lost drops lanes whose partitions another member may already own; their
+// last durable checkpoint stands.
+func (r *runner) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range m[r.cfg.Source.Topic] {
+		delete(r.lanes, p)
+	}
+	r.log.Warn("partitions lost", "partitions", m[r.cfg.Source.Topic])
+}
+
+// stop commits every lane (closing every window first when the input has
+// ended) and leaves the group.
+func (r *runner) stop(atEnd bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.mu.Lock()
+	var err error
+	for _, p := range r.owned() {
+		l := r.lanes[p]
+		if atEnd {
+			err = errors.Join(err, l.finish(ctx))
+		} else {
+			err = errors.Join(err, l.commit(ctx))
+		}
+	}
+	err = errors.Join(err, r.commitOffsets(ctx))
+	r.mu.Unlock()
+	r.cl.LeaveGroupContext(ctx)
+	return err
+}

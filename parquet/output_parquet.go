@@ -1,0 +1,113 @@
+// Package parquet writes the job's output tables as Parquet files, one file
+// per table, partition and epoch (offset range), hive-partitioned by source
+// partition: DIR/parquet/<table>/partition=<p>/<table>-<from>-<to>.parquet.
+// Files are written under a temporary name and renamed, so a reader never
+// sees a half-written file and a re-run of the same epoch replaces its file.
+package parquet
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	pq "github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// Dir returns the folder of one table's files for one source partition.
+func Dir(root, table string, partition int32) string {
+	return filepath.Join(root, "parquet", table, "partition="+strconv.Itoa(int(partition)))
+}
+
+// Path returns the file of one table, partition and epoch: the epoch's
+// ordinal for the partition and its offsets [from, to]. An epoch that only
+// flushes state at the end of input has to = from-1.
+func Path(root, table string, partition int32, epoch, from, to int64) string {
+	return filepath.Join(Dir(root, table, partition), fmt.Sprintf("%s-e%010d-%020d-%020d.parquet", table, epoch, from, to))
+}
+
+// WriteFile writes rec to path atomically. The bytes depend only on rec.
+func WriteFile(path string, rec arrow.RecordBatch) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("parquet: cannot create %q: %w", filepath.Dir(path), err)
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("parquet: cannot create %q: %w", tmp, err)
+	}
+	props := pq.NewWriterProperties(pq.WithCompression(compress.Codecs.Snappy), pq.WithCreatedBy("pricewatch"))
+	w, err := pqarrow.NewFileWriter(rec.Schema(), f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err == nil {
+		err = w.Write(rec)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	} else {
+		f.Close()
+	}
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("parquet: cannot write %q: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("parquet: cannot rename %q: %w", tmp, err)
+	}
+	return nil
+}
+
+// syncFile flushes a closed file to disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// RemoveAfter deletes the files of a partition whose epoch ordinal is above
+// epochs, and stray temporary files: the leftovers of epochs that were written
+// but never committed. A lane calls it when it restores its checkpoint, before
+// it processes anything.
+func RemoveAfter(root, table string, partition int32, epochs int64) error {
+	dir := Dir(root, table, partition)
+	ents, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("parquet: cannot list %q: %w", dir, err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		n, ok := epochOf(name, table)
+		if strings.HasSuffix(name, ".tmp") || (ok && n > epochs) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("parquet: cannot remove %q: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func epochOf(name, table string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, table+"-e")
+	if !ok || !strings.HasSuffix(rest, ".parquet") {
+		return 0, false
+	}
+	num, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	return n, err == nil
+}

@@ -1,0 +1,102 @@
+package schemas
+
+// Op is what an input event does to the instrument's state.
+type Op uint8
+
+const (
+	// OpUpsert is a plain change (the default when "op" is absent).
+	OpUpsert Op = iota
+	// OpCorrect fixes a wrongly recorded value for an effective time already recorded.
+	OpCorrect
+	// OpDelete removes the instrument.
+	OpDelete
+)
+
+// String returns the op's name as it is written in input events.
+func (o Op) String() string {
+	switch o {
+	case OpCorrect:
+		return "correct"
+	case OpDelete:
+		return "delete"
+	default:
+		return "upsert"
+	}
+}
+
+// Kind is the type of an attribute value.
+type Kind uint8
+
+const (
+	// KindNull is an explicit JSON null: the attribute is cleared.
+	KindNull Kind = iota
+	// KindNumber is a finite or non-finite float64 (JSON numbers).
+	KindNumber
+	// KindString is a string.
+	KindString
+)
+
+// Value is one attribute value. Its zero value is a null.
+type Value struct {
+	Kind Kind
+	Num  float64
+	Str  string
+}
+
+// Equal reports whether two values are the same value.
+func (v Value) Equal(w Value) bool {
+	if v.Kind != w.Kind {
+		return false
+	}
+	switch v.Kind {
+	case KindNumber:
+		return v.Num == w.Num
+	case KindString:
+		return v.Str == w.Str
+	}
+	return true
+}
+
+// Attr is one attribute of an event: a name (interned) and its value.
+type Attr struct {
+	Name  string
+	Value Value
+}
+
+// Event is one decoded input record. Event times are microseconds since the
+// Unix epoch, UTC. Partition and Offset say where the record came from: a Kafka
+// partition and offset, or the same pair assigned to a file line by the
+// backfill partitioner.
+//
+// An Event is not safe for concurrent use; decoders reuse its Attrs slice.
+type Event struct {
+	InstrumentID string
+	EventTime    int64
+	Seq          int64
+	HasSeq       bool
+	Op           Op
+	Attrs        []Attr
+	Partition    int32
+	Offset       int64
+}
+
+// Attr returns the value of the named attribute and whether the event carries it.
+func (e *Event) Attr(name string) (Value, bool) {
+	for i := range e.Attrs {
+		if e.Attrs[i].Name == name {
+			return e.Attrs[i].Value, true
+		}
+	}
+	return Value{}, false
+}
+
+// Num returns the named attribute as a number, and false when the event does
+// not carry it as a number.
+func (e *Event) Num(name string) (float64, bool) {
+	for i := range e.Attrs {
+		if e.Attrs[i].Name == name && e.Attrs[i].Value.Kind == KindNumber {
+			return e.Attrs[i].Value.Num, true
+		}
+	}
+	return 0, false
+}

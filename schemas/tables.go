@@ -1,0 +1,262 @@
+package schemas
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Table describes one output table: its name, its one Arrow schema (used for
+// Parquet, Arrow IPC and DuckDB alike) and, for tables whose rows are
+// versions of a keyed row, the key and the column that orders versions.
+type Table struct {
+	Name    string
+	Schema  *arrow.Schema
+	Key     []string // non-empty: rows are upserts on this key
+	Version string   // with Key: the column whose highest value wins
+}
+
+// Timestamp is the Arrow type of every time column: microseconds, UTC, stored
+// without a zone so that DuckDB reads it as TIMESTAMP.
+var Timestamp = &arrow.TimestampType{Unit: arrow.Microsecond}
+
+func field(name string, t arrow.DataType, nullable bool) arrow.Field {
+	return arrow.Field{Name: name, Type: t, Nullable: nullable}
+}
+
+var (
+	str  = arrow.BinaryTypes.String
+	i64  = arrow.PrimitiveTypes.Int64
+	i32  = arrow.PrimitiveTypes.Int32
+	f64  = arrow.PrimitiveTypes.Float64
+	boo  = arrow.FixedWidthTypes.Boolean
+	blob = arrow.BinaryTypes.Binary
+)
+
+// The output tables.
+var (
+	WindowBars = Table{Name: "window_bars", Schema: arrow.NewSchema([]arrow.Field{
+		field("instrument_id", str, false), field("attribute", str, false), field("window_kind", str, false),
+		field("window_start", Timestamp, false), field("window_end", Timestamp, false),
+		field("open", f64, false), field("high", f64, false), field("low", f64, false), field("close", f64, false),
+		field("count", i64, false), field("sum", f64, false), field("mean", f64, false), field("variance", f64, false),
+		field("volume", f64, false), field("vwap", f64, true),
+		field("first_time", Timestamp, false), field("last_time", Timestamp, false),
+		field("late_updates", i64, false), field("revision", i32, false), field("early", boo, false),
+		field("src_partition", i32, false), field("src_offset", i64, false),
+	}, nil)}
+
+	LateEvents = Table{Name: "late_events", Schema: arrow.NewSchema([]arrow.Field{
+		field("instrument_id", str, false), field("attribute", str, false), field("event_time", Timestamp, false),
+		field("value", f64, false), field("window_start", Timestamp, false), field("window_end", Timestamp, false),
+		field("watermark", Timestamp, false), field("reason", str, false),
+		field("src_partition", i32, false), field("src_offset", i64, false),
+	}, nil)}
+
+	Anomalies = Table{Name: "anomalies", Schema: arrow.NewSchema([]arrow.Field{
+		field("instrument_id", str, false), field("event_time", Timestamp, false), field("detector", str, false),
+		field("attribute", str, false), field("observed", f64, false), field("expected", f64, false),
+		field("threshold", f64, false), field("score", f64, false), field("reason", str, false),
+		field("src_partition", i32, false), field("src_offset", i64, false),
+	}, nil)}
+
+	DeadLetters = Table{Name: "dead_letters", Schema: arrow.NewSchema([]arrow.Field{
+		field("src_partition", i32, false), field("src_offset", i64, false),
+		field("raw", blob, false), field("reason", str, false),
+	}, nil)}
+
+	AttrHistory = Table{Name: "attr_history", Key: []string{"instrument_id", "attribute", "valid_from"}, Version: "emit_offset",
+		Schema: arrow.NewSchema([]arrow.Field{
+			field("instrument_id", str, false), field("attribute", str, false),
+			field("value_num", f64, true), field("value_str", str, true),
+			field("valid_from", Timestamp, false), field("valid_to", Timestamp, true),
+			field("op", str, false), field("change_seq", i64, false),
+			field("src_partition", i32, false), field("src_offset", i64, false), field("emit_offset", i64, false),
+		}, nil)}
+)
+
+// Tables lists every output table in a fixed order.
+var Tables = []*Table{&WindowBars, &LateEvents, &Anomalies, &DeadLetters, &AttrHistory}
+
+// Batch holds the rows one lane emitted in one epoch, one slice per table.
+// It is not safe for concurrent use.
+type Batch struct {
+	Bars        []WindowBar
+	Late        []LateEvent
+	Anomalies   []Anomaly
+	DeadLetters []DeadLetter
+	History     []HistoryRow
+}
+
+// Reset empties the batch, keeping its backing arrays.
+func (b *Batch) Reset() {
+	b.Bars, b.Late, b.Anomalies = b.Bars[:0], b.Late[:0], b.Anomalies[:0]
+	b.History = b.History[:0]
+	for i := range b.DeadLetters {
+		b.DeadLetters[i].Raw = nil
+	}
+	b.DeadLetters = b.DeadLetters[:0]
+}
+
+// Len returns the number of rows of the named table in the batch.
+func (b *Batch) Len(t *Table) int {
+	switch t {
+	case &WindowBars:
+		return len(b.Bars)
+	case &LateEvents:
+		return len(b.Late)
+	case &Anomalies:
+		return len(b.Anomalies)
+	case &DeadLetters:
+		return len(b.DeadLetters)
+	case &AttrHistory:
+		return len(b.History)
+	}
+	return 0
+}
+
+// Record builds the Arrow record of table t from the batch's rows. The
+// caller releases it.
+func (b *Batch) Record(mem memory.Allocator, t *Table) arrow.RecordBatch {
+	rb := array.NewRecordBuilder(mem, t.Schema)
+	defer rb.Release()
+	switch t {
+	case &WindowBars:
+		appendBars(rb, b.Bars)
+	case &LateEvents:
+		appendLate(rb, b.Late)
+	case &Anomalies:
+		appendAnomalies(rb, b.Anomalies)
+	case &DeadLetters:
+		appendDeadLetters(rb, b.DeadLetters)
+	case &AttrHistory:
+		appendHistory(rb, b.History)
+	}
+	return rb.NewRecordBatch()
+}
+
+// cols gives typed access to a record builder's fields by position.
+type cols struct {
+	rb *array.RecordBuilder
+	i  int
+}
+
+func (c *cols) next() array.Builder { f := c.rb.Field(c.i); c.i++; return f }
+func (c *cols) str(v string)        { c.next().(*array.StringBuilder).Append(v) }
+func (c *cols) i64(v int64)         { c.next().(*array.Int64Builder).Append(v) }
+func (c *cols) i32(v int32)         { c.next().(*array.Int32Builder).Append(v) }
+func (c *cols) f64(v float64)       { c.next().(*array.Float64Builder).Append(v) }
+func (c *cols) boo(v bool)          { c.next().(*array.BooleanBuilder).Append(v) }
+func (c *cols) blob(v []byte)       { c.next().(*array.BinaryBuilder).Append(v) }
+func (c *cols) ts(v int64)          { c.next().(*array.TimestampBuilder).Append(arrow.Timestamp(v)) }
+func (c *cols) null()               { c.next().AppendNull() }
+
+func appendBars(rb *array.RecordBuilder, rows []WindowBar) {
+	for i := range rows {
+		r := &rows[i]
+		c := cols{rb: rb}
+		c.str(r.InstrumentID)
+		c.str(r.Attribute)
+		c.str(r.WindowKind)
+		c.ts(r.WindowStart)
+		c.ts(r.WindowEnd)
+		c.f64(r.Open)
+		c.f64(r.High)
+		c.f64(r.Low)
+		c.f64(r.Close)
+		c.i64(r.Count)
+		c.f64(r.Sum)
+		c.f64(r.Mean)
+		c.f64(r.Variance)
+		c.f64(r.Volume)
+		if r.HasVWAP {
+			c.f64(r.VWAP)
+		} else {
+			c.null()
+		}
+		c.ts(r.FirstTime)
+		c.ts(r.LastTime)
+		c.i64(r.LateUpdates)
+		c.i32(r.Revision)
+		c.boo(r.Early)
+		c.i32(r.SrcPartition)
+		c.i64(r.SrcOffset)
+	}
+}
+
+func appendLate(rb *array.RecordBuilder, rows []LateEvent) {
+	for i := range rows {
+		r := &rows[i]
+		c := cols{rb: rb}
+		c.str(r.InstrumentID)
+		c.str(r.Attribute)
+		c.ts(r.EventTime)
+		c.f64(r.Value)
+		c.ts(r.WindowStart)
+		c.ts(r.WindowEnd)
+		c.ts(r.Watermark)
+		c.str(r.Reason)
+		c.i32(r.SrcPartition)
+		c.i64(r.SrcOffset)
+	}
+}
+
+func appendAnomalies(rb *array.RecordBuilder, rows []Anomaly) {
+	for i := range rows {
+		r := &rows[i]
+		c := cols{rb: rb}
+		c.str(r.InstrumentID)
+		c.ts(r.EventTime)
+		c.str(r.Detector)
+		c.str(r.Attribute)
+		c.f64(r.Observed)
+		c.f64(r.Expected)
+		c.f64(r.Threshold)
+		c.f64(r.Score)
+		c.str(r.Reason)
+		c.i32(r.SrcPartition)
+		c.i64(r.SrcOffset)
+	}
+}
+
+func appendDeadLetters(rb *array.RecordBuilder, rows []DeadLetter) {
+	for i := range rows {
+		r := &rows[i]
+		c := cols{rb: rb}
+		c.i32(r.SrcPartition)
+		c.i64(r.SrcOffset)
+		c.blob(r.Raw)
+		c.str(r.Reason)
+	}
+}
+
+func appendHistory(rb *array.RecordBuilder, rows []HistoryRow) {
+	for i := range rows {
+		r := &rows[i]
+		c := cols{rb: rb}
+		c.str(r.InstrumentID)
+		c.str(r.Attribute)
+		switch r.Value.Kind {
+		case KindNumber:
+			c.f64(r.Value.Num)
+			c.null()
+		case KindString:
+			c.null()
+			c.str(r.Value.Str)
+		default:
+			c.null()
+			c.null()
+		}
+		c.ts(r.ValidFrom)
+		if r.Open {
+			c.null()
+		} else {
+			c.ts(r.ValidTo)
+		}
+		c.str(r.Op.String())
+		c.i64(r.ChangeSeq)
+		c.i32(r.SrcPartition)
+		c.i64(r.SrcOffset)
+		c.i64(r.EmitOffset)
+	}
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# scripts/test.sh — what `make test` runs: vet, the unit tests, and the
+# integration tests against a real Apache Kafka broker. The broker is started
+# with scripts/kafka.sh (and stopped afterwards) unless KAFKA_BROKERS names
+# an existing cluster. If no broker can be had, the run fails: it never passes
+# by skipping the integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+echo "== go vet"
+"$GO" vet ./...
+"$GO" vet -tags integration ./...
+
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  echo "== starting a real Kafka broker (scripts/kafka.sh start)"
+  if ! KAFKA_BROKERS=$(scripts/kafka.sh start); then
+    echo "make test: cannot start a Kafka broker for the integration tests." >&2
+    echo "  Install a JDK 17+ and Maven (apt-get install openjdk-17-jdk-headless maven)," >&2
+    echo "  or set KAFKA_BROKERS=host:port to an existing Kafka cluster." >&2
+    exit 1
+  fi
+  trap 'scripts/kafka.sh stop' EXIT
+fi
+export KAFKA_BROKERS
+echo "== Kafka broker: $KAFKA_BROKERS"
+
+echo "== tests (unit + integration)"
+"$GO" test -count=1 -timeout 40m -tags integration ./... 2>&1 | tee /tmp/pricewatch-test.log
