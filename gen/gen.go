@@ -61,7 +61,8 @@ type instrument struct {
 	plant     string // planted kind, "" for none
 	plantAt   int64
 	planted   bool
-	restoreAt bool // a limit_band spike is followed by a return to the walk
+	restoreAt bool  // a limit_band spike is followed by a return to the walk
+	lastAt    int64 // when its last line is written, to keep its own order
 }
 
 // Write writes the workload as JSONL to w.
@@ -131,7 +132,7 @@ func activity(x float64) float64 { return 1 + 2*(2*x-1)*(2*x-1) }
 func (g *generator) run(w io.Writer) (Result, error) {
 	// Reference data first, at the session's start.
 	for _, in := range g.ins {
-		g.emit(g.start-1_000_000, g.reference(in, g.start-1_000_000))
+		g.emit(in, g.start-1_000_000, g.reference(in, g.start-1_000_000))
 	}
 	// Ticks: each instrument a thinned Poisson process, merged by time.
 	var q timeHeap
@@ -160,11 +161,11 @@ func (g *generator) run(w io.Writer) (Result, error) {
 	for i, in := range g.ins {
 		if i%25 == 3 {
 			in.base = roundTo(in.price, in.tick)
-			g.emit(mid, g.appendHead(g.buf[:0], in.id, mid, -1, "base_price", in.base))
+			g.emit(in, mid, g.appendHead(g.buf[:0], in.id, mid, -1, "base_price", in.base))
 		}
 	}
 	for k := range g.s.Malformed {
-		g.emit(mid, fmt.Appendf(nil, `{"instrument_id":"%s","event_time":"not a time %d"}`, g.ins[k%len(g.ins)].id, k))
+		g.emit(g.ins[k%len(g.ins)], mid, fmt.Appendf(nil, `{"instrument_id":"%s","event_time":"not a time %d"}`, g.ins[k%len(g.ins)].id, k))
 	}
 	if err := g.drain(w, math.MaxInt64); err != nil {
 		return g.res, err
@@ -174,7 +175,7 @@ func (g *generator) run(w io.Writer) (Result, error) {
 
 func (g *generator) nextGap(in *instrument) int64 {
 	gap := -math.Log(1-g.rng.Float64()) / (in.rate * 3)
-	return max(1000, int64(gap*1e6))
+	return max(1, int64(gap*1e3)) * 1000 // whole milliseconds, as the events are written
 }
 
 // tick moves the instrument's random walk and writes one tick, or the
@@ -209,7 +210,7 @@ func (g *generator) tick(in *instrument, t int64) {
 	b = append(b, `,"volume":`...)
 	b = strconv.AppendInt(b, int64(vol), 10)
 	b = append(b, '}')
-	g.emit(t, b)
+	g.emit(in, t, b)
 }
 
 func (g *generator) reference(in *instrument, t int64) []byte {
@@ -239,13 +240,16 @@ func (g *generator) appendHead(b []byte, id string, t, seq int64, name string, v
 }
 
 // emit queues a line to be written at time t plus a random jitter, so that
-// the output is slightly out of event-time order, as real feeds are.
-func (g *generator) emit(t int64, line []byte) {
-	j := int64(0)
+// the output is slightly out of event-time order across instruments, as a
+// merged feed is; one instrument's own events keep their order.
+func (g *generator) emit(in *instrument, t int64, line []byte) {
+	at := t
 	if g.s.Jitter > 0 {
-		j = g.rng.Int64N(g.s.Jitter.Microseconds())
+		at += g.rng.Int64N(g.s.Jitter.Microseconds())
 	}
-	heap.Push(&g.pend, pending{at: t + j, n: g.res.Lines, line: append([]byte(nil), line...)})
+	at = max(at, in.lastAt)
+	in.lastAt = at
+	heap.Push(&g.pend, pending{at: at, n: g.res.Lines, line: append([]byte(nil), line...)})
 	g.res.Lines++
 }
 

@@ -1,0 +1,81 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"pricewatch/schemas"
+)
+
+// TableRows returns every row of an output table as a line of text (columns
+// joined by " | ", NULL as "NULL", times in RFC 3339 UTC), sorted. Only the
+// columns of the table's Arrow schema are read, so processing-time facts
+// never enter a comparison.
+func TableRows(ctx context.Context, db *sql.DB, t *schemas.Table) ([]string, error) {
+	names := make([]string, 0, t.Schema.NumFields())
+	for _, f := range t.Schema.Fields() {
+		names = append(names, f.Name)
+	}
+	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(names, ", ")+" FROM "+t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot read %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	vals := make([]any, len(names))
+	ptrs := make([]any, len(names))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var out []string
+	var b strings.Builder
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("duckdb: cannot read %s: %w", t.Name, err)
+		}
+		b.Reset()
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(Text(v))
+		}
+		out = append(out, b.String())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("duckdb: cannot read %s: %w", t.Name, err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Text renders one SQL value deterministically.
+func Text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return strconv.Quote(string(x))
+	case string:
+		return x
+	case float64:
+		if math.IsNaN(x) {
+			return "NaN"
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return fmt.Sprint(v)
+}

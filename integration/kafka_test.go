@@ -1,0 +1,273 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"pricewatch/duckdb"
+	"pricewatch/gen"
+	"pricewatch/schemas"
+)
+
+const partitions = "4"
+
+// workload writes a generated JSONL stream and returns its path and result.
+func workload(t *testing.T, s gen.Spec) (string, gen.Result) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "in.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := gen.Write(f, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, res
+}
+
+func smallSpec() gen.Spec {
+	s := gen.DefaultSpec()
+	s.Instruments, s.Events, s.PlantEvery, s.Malformed = 80, 40000, 8, 7
+	return s
+}
+
+// tables reads every output table of a folder (or the union of several),
+// rows sorted.
+func tables(t *testing.T, dirs ...string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, dir := range dirs {
+		db, err := duckdb.OpenReadOnly(filepath.Join(dir, duckdb.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tb := range schemas.Tables {
+			rows, err := duckdb.TableRows(context.Background(), db, tb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[tb.Name] = append(out[tb.Name], rows...)
+		}
+		db.Close()
+	}
+	for k := range out {
+		slices.Sort(out[k])
+	}
+	return out
+}
+
+func requireEqual(t *testing.T, what string, a, b map[string][]string) {
+	t.Helper()
+	for _, tb := range schemas.Tables {
+		if !slices.Equal(a[tb.Name], b[tb.Name]) {
+			t.Errorf("%s: table %s differs: %d rows vs %d rows", what, tb.Name, len(a[tb.Name]), len(b[tb.Name]))
+		}
+	}
+	if len(a["window_bars"]) == 0 || len(a["anomalies"]) == 0 {
+		t.Errorf("%s: expected window bars and anomalies, got %d and %d", what, len(a["window_bars"]), len(a["anomalies"]))
+	}
+}
+
+// TestProduceRunEqualsBackfill produces a stream to a 4-partition topic on
+// the real broker, runs the job to the end, and requires the rows of every
+// table to equal a backfill of the same file.
+func TestProduceRunEqualsBackfill(t *testing.T) {
+	input, res := workload(t, smallSpec())
+	topic := topicName(t)
+	pricewatch(t, "produce", "--brokers", strings.Join(brokers, ","), "--topic", topic, "--partitions", partitions, "--input", input)
+	runOut, fileOut := t.TempDir(), t.TempDir()
+	out := pricewatch(t, "run", "--brokers", strings.Join(brokers, ","), "--topic", topic, "--group", topic, "--out", runOut, "--exit-at-end")
+	t.Log(strings.TrimSpace(out))
+	pricewatch(t, "backfill", "--input", input, "--out", fileOut, "--partitions", partitions)
+	got := tables(t, runOut)
+	requireEqual(t, "run vs backfill", got, tables(t, fileOut))
+	if n := len(got["dead_letters"]); n != smallSpec().Malformed {
+		t.Errorf("dead_letters: %d rows, want %d", n, smallSpec().Malformed)
+	}
+	if !strings.Contains(out, "records="+itoa(res.Lines)) {
+		t.Errorf("run did not report %d records: %s", res.Lines, out)
+	}
+}
+
+// TestStopAndResume stops a streaming run with SIGTERM after it consumed the
+// first half of the stream, produces the second half, and runs again to the
+// end: the outputs equal one uninterrupted run's.
+func TestStopAndResume(t *testing.T) {
+	input, _ := workload(t, smallSpec())
+	data, err := os.ReadFile(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	os.WriteFile(first, []byte(strings.Join(lines[:len(lines)/2], "")), 0o644)
+	os.WriteFile(second, []byte(strings.Join(lines[len(lines)/2:], "")), 0o644)
+
+	topic := topicName(t)
+	b := strings.Join(brokers, ",")
+	pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", first)
+	out := t.TempDir()
+	cmd := exec.Command(bin, "run", "--brokers", b, "--topic", topic, "--group", topic, "--out", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	half := int64(len(lines[:len(lines)/2]))
+	waitFor(t, "the first half to be committed", 2*time.Minute, func() bool { return committed(t, topic, topic) >= half })
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("run after SIGTERM: %v\n%s", err, tail(stderr.String()))
+	}
+	pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", second)
+	pricewatch(t, "run", "--brokers", b, "--topic", topic, "--group", topic, "--out", out, "--exit-at-end")
+
+	fileOut := t.TempDir()
+	pricewatch(t, "backfill", "--input", input, "--out", fileOut, "--partitions", partitions)
+	requireEqual(t, "stopped and resumed vs uninterrupted", tables(t, out), tables(t, fileOut))
+}
+
+// TestTwoInstancesShareTheGroup runs two instances in one consumer group
+// over the same topic; together they write exactly what one instance writes.
+func TestTwoInstancesShareTheGroup(t *testing.T) {
+	input, _ := workload(t, smallSpec())
+	b := strings.Join(brokers, ",")
+	topic := topicName(t)
+	adm, done := admin(t)
+	defer done()
+	ctx := context.Background()
+	if _, err := adm.CreateTopic(ctx, 4, 1, nil, topic); err != nil {
+		t.Fatal(err)
+	}
+	group := topic + "-two"
+	outs := []string{t.TempDir(), t.TempDir()}
+	var cmds []*exec.Cmd
+	for _, o := range outs {
+		cmd := exec.Command(bin, "run", "--brokers", b, "--topic", topic, "--group", group, "--out", o)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	// Both members own partitions before any record arrives.
+	waitFor(t, "two members with two partitions each", 2*time.Minute, func() bool {
+		gs, err := adm.DescribeGroups(ctx, group)
+		if err != nil {
+			return false
+		}
+		g := gs[group]
+		if g.State != "Stable" || len(g.Members) != 2 {
+			return false
+		}
+		for _, m := range g.Members {
+			ca, ok := m.Assigned.AsConsumer()
+			if !ok || len(ca.Topics) != 1 || len(ca.Topics[0].Partitions) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+	n := pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--input", input)
+	total := countRecords(t, n)
+	waitFor(t, "both members to commit everything", 2*time.Minute, func() bool { return committed(t, group, topic) >= total })
+	for _, cmd := range cmds {
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One instance, same topic, its own group, stopped the same way.
+	one := t.TempDir()
+	cmd := exec.Command(bin, "run", "--brokers", b, "--topic", topic, "--group", topic+"-one", "--out", one)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the single instance to commit everything", 2*time.Minute, func() bool { return committed(t, topic+"-one", topic) >= total })
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	requireEqual(t, "two instances vs one", tables(t, outs...), tables(t, one))
+}
+
+// TestMalformedRecordsGoToDeadLetters sends a topic with malformed records
+// of several kinds; each reaches dead_letters and every valid event is
+// processed.
+func TestMalformedRecordsGoToDeadLetters(t *testing.T) {
+	bad := []string{
+		`not json at all`,
+		`{"instrument_id":"005930"}`,
+		`{"instrument_id":42,"event_time":"2026-01-15T09:00:00Z","price":1}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:00Z","price":{"nested":1}}`,
+		`{"instrument_id":"005930","event_time":"yesterday","price":1}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:00Z","price":1`,
+	}
+	good := []string{
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:00Z","seq":1,"price":71200,"volume":3}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:10Z","seq":2,"price":71300,"volume":4}`,
+		`{"instrument_id":"000660","event_time":"2026-01-15T09:00:20Z","seq":1,"price":120000,"volume":1}`,
+	}
+	var all []string
+	for i := range bad {
+		all = append(all, bad[i])
+		if i < len(good) {
+			all = append(all, good[i])
+		}
+	}
+	input := filepath.Join(t.TempDir(), "bad.jsonl")
+	os.WriteFile(input, []byte(strings.Join(all, "\n")+"\n"), 0o644)
+	topic := topicName(t)
+	b := strings.Join(brokers, ",")
+	pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", input)
+	out := t.TempDir()
+	stdout := pricewatch(t, "run", "--brokers", b, "--topic", topic, "--group", topic, "--out", out, "--exit-at-end")
+	if !strings.Contains(stdout, "records=9 events=3 dead_letters=6") {
+		t.Errorf("run reported %q; want 9 records, 3 events, 6 dead letters", stdout)
+	}
+	got := tables(t, out)
+	if len(got["dead_letters"]) != len(bad) {
+		t.Fatalf("dead_letters = %q, want %d rows", got["dead_letters"], len(bad))
+	}
+	for _, b := range bad {
+		found := false
+		for _, row := range got["dead_letters"] {
+			found = found || strings.Contains(row, strings.ReplaceAll(b, `"`, `\"`))
+		}
+		if !found {
+			t.Errorf("malformed record %s is not in dead_letters", b)
+		}
+	}
+	bars := 0
+	for _, row := range got["window_bars"] {
+		if strings.Contains(row, "| price |") {
+			bars++
+		}
+	}
+	if bars != 2 { // 005930 [09:00,09:01) and 000660 [09:00,09:01)
+		t.Errorf("window_bars = %q, want one bar per instrument", got["window_bars"])
+	}
+}
+
+// countRecords reads the record count from produce's output line.
+func countRecords(t *testing.T, out string) int64 {
+	t.Helper()
+	var n int64
+	if _, err := fmtSscanf(out, "produce: %d records", &n); err != nil {
+		t.Fatalf("cannot read produce output %q: %v", out, err)
+	}
+	return n
+}

@@ -1,0 +1,54 @@
+package jobs
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefaultConfigMatchesIssue(t *testing.T) {
+	c := DefaultConfig()
+	if len(c.Windows.Tumbling) != 1 || c.Windows.Tumbling[0].String() != "1m0s" {
+		t.Errorf("default tumbling windows = %v, want [1m]", c.Windows.Tumbling)
+	}
+	if !c.Detectors.Jump.Enabled || c.Detectors.Jump.Threshold != 0.05 {
+		t.Errorf("default jump = %+v, want enabled at 5%%", c.Detectors.Jump)
+	}
+	if !c.Detectors.ZScore.Enabled || c.Detectors.ZScore.Window != 100 {
+		t.Errorf("default zscore = %+v, want enabled over 100 events", c.Detectors.ZScore)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"sourse:\n  topic: x\n", "field sourse not found"},
+		{"source:\n  topic: \"\"\n", `config: source.topic: "" is not allowed; want a topic name`},
+		{"source:\n  partitions: 0\n", "config: source.partitions: 0 is not allowed; want a whole number from 1 to 10000"},
+		{"epoch:\n  records: -5\n", "config: epoch.records: -5 is not allowed"},
+		{"epoch:\n  interval: soon\n", `"soon" is not a duration`},
+		{"detectors:\n  jump:\n    threshold: 1.5\n", "detectors.jump.threshold: 1.5 is not allowed"},
+		{"history:\n  include: [base_price]\n  exclude: [base_price]\n", `history.include[0]: "base_price" is not allowed`},
+	} {
+		_, err := ParseConfig([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseConfig(%q) = %v, want an error containing %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestParseConfigKeepsDefaults(t *testing.T) {
+	c, err := ParseConfig([]byte("source:\n  topic: ticks\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.Topic != "ticks" || c.Source.Group != "pricewatch" || c.Epoch.Records != 100000 {
+		t.Errorf("config = %+v", c.Source)
+	}
+	// The printed effective config parses back to the same config.
+	c2, err := ParseConfig(c.YAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c2.YAML()) != string(c.YAML()) {
+		t.Errorf("config does not round-trip:\n%s\n---\n%s", c.YAML(), c2.YAML())
+	}
+}
