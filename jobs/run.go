@@ -95,15 +95,23 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 }
 
 func (r *runner) loop(ctx context.Context) error {
+	// A poll waits at most this long, so that epochs due by wall time commit
+	// while the topic is quiet.
+	wait := time.Duration(r.cfg.Epoch.Interval)
+	if wait <= 0 || wait > time.Second {
+		wait = time.Second
+	}
 	for {
-		fs := r.cl.PollRecords(ctx, 10000)
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		fs := r.cl.PollRecords(pctx, 10000)
+		cancel()
 		if fs.IsClientClosed() || ctx.Err() != nil {
 			r.cl.AllowRebalance()
 			return ctx.Err()
 		}
 		var ferr error
 		fs.EachError(func(t string, p int32, err error) {
-			if ferr == nil && !errors.Is(err, context.Canceled) {
+			if ferr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 				ferr = fmt.Errorf("jobs: cannot fetch %s/%d: %w", t, p, err)
 			}
 		})
