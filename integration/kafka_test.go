@@ -271,3 +271,97 @@ func countRecords(t *testing.T, out string) int64 {
 	}
 	return n
 }
+
+// instance is a `pricewatch run` in the background.
+type instance struct {
+	cmd    *exec.Cmd
+	stderr *strings.Builder
+}
+
+func startRun(t *testing.T, topic, group, out string) *instance {
+	t.Helper()
+	in := &instance{stderr: &strings.Builder{}}
+	in.cmd = exec.Command(bin, "run", "--brokers", strings.Join(brokers, ","), "--topic", topic, "--group", group, "--out", out)
+	in.cmd.Stderr = in.stderr
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (in *instance) stop(t *testing.T) {
+	t.Helper()
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	if err := in.cmd.Wait(); err != nil {
+		t.Fatalf("run after SIGTERM: %v\n%s", err, tail(in.stderr.String()))
+	}
+}
+
+// splitFile cuts a JSONL file into n consecutive parts.
+func splitFile(t *testing.T, path string, n int) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	var parts []string
+	for i := range n {
+		p := filepath.Join(t.TempDir(), "part.jsonl")
+		chunk := lines[i*len(lines)/n : (i+1)*len(lines)/n]
+		if err := os.WriteFile(p, []byte(strings.Join(chunk, "")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	return parts
+}
+
+// TestRebalanceMidStream lets a second instance join the group mid-stream
+// and later leave it. The partitions it takes over carry on from the other
+// member's committed offsets with the state rebuilt from the log, and the
+// two output folders together hold exactly what one instance writes.
+func TestRebalanceMidStream(t *testing.T) {
+	input, _ := workload(t, smallSpec())
+	parts := splitFile(t, input, 3)
+	topic := topicName(t)
+	b := strings.Join(brokers, ",")
+	group := topic + "-pair"
+	produce := func(p string) int64 {
+		return countRecords(t, pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", p))
+	}
+	outA, outB := t.TempDir(), t.TempDir()
+	total := produce(parts[0])
+	a := startRun(t, topic, group, outA)
+	waitFor(t, "A to commit the first third", 2*time.Minute, func() bool { return committed(t, group, topic) >= total })
+	bInst := startRun(t, topic, group, outB)
+	waitFor(t, "B to join", 2*time.Minute, func() bool { return members(t, group) == 2 })
+	total += produce(parts[1])
+	waitFor(t, "the pair to commit the second third", 2*time.Minute, func() bool { return committed(t, group, topic) >= total })
+	bInst.stop(t)
+	waitFor(t, "B to leave", 2*time.Minute, func() bool { return members(t, group) == 1 })
+	total += produce(parts[2])
+	waitFor(t, "A to commit the rest", 2*time.Minute, func() bool { return committed(t, group, topic) >= total })
+	a.stop(t)
+	if !strings.Contains(bInst.stderr.String(), "lane replays to rebuild state") && !strings.Contains(a.stderr.String(), "lane replays to rebuild state") {
+		t.Error("no lane replayed: the partitions did not move mid-stream")
+	}
+
+	one := t.TempDir()
+	single := startRun(t, topic, topic+"-one", one)
+	waitFor(t, "the single instance to commit everything", 2*time.Minute, func() bool { return committed(t, topic+"-one", topic) >= total })
+	single.stop(t)
+	requireEqual(t, "two instances with a rebalance vs one", tables(t, outA, outB), tables(t, one))
+}
+
+// members returns the number of members of a stable group, 0 otherwise.
+func members(t *testing.T, group string) int {
+	adm, done := admin(t)
+	defer done()
+	gs, err := adm.DescribeGroups(context.Background(), group)
+	if err != nil || gs[group].State != "Stable" {
+		return 0
+	}
+	return len(gs[group].Members)
+}

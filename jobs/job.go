@@ -54,14 +54,21 @@ type Stats struct {
 	late        atomic.Int64
 	anomalies   atomic.Int64
 	history     atomic.Int64
+	replayed    atomic.Int64 // records replayed only to rebuild state
 }
 
-func (s *Stats) add(b *schemas.Batch) {
+func (s *Stats) add(b *schemas.Batch, records int64) {
+	s.events.Add(records - int64(len(b.DeadLetters)))
+	s.deadLetters.Add(int64(len(b.DeadLetters)))
 	s.bars.Add(int64(len(b.Bars)))
 	s.late.Add(int64(len(b.Late)))
 	s.anomalies.Add(int64(len(b.Anomalies)))
 	s.history.Add(int64(len(b.History)))
 }
+
+// Replayed returns the number of records replayed to rebuild state after
+// taking over a partition whose earlier rows another member wrote.
+func (s *Stats) Replayed() int64 { return s.replayed.Load() }
 
 // Records returns the number of input records processed.
 func (s *Stats) Records() int64 { return s.records.Load() }

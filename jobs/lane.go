@@ -32,6 +32,9 @@ type lane struct {
 
 	from    int64     // first offset of the open epoch; -1 when none is open
 	next    int64     // the offset after the last one processed
+	// silentUntil: records below it rebuild state only; their rows were
+	// written by the partition's previous owner (see runner.adjust).
+	silentUntil int64
 	epochs  int64     // epochs committed so far
 	records int64     // records in the open epoch
 	opened  time.Time // wall time the open epoch began (for epoch.interval only)
@@ -78,6 +81,10 @@ func (l *lane) restore(ctx context.Context) (int64, bool, error) {
 // epoch.records) between the last record and this one commits the open epoch
 // first, so that epochs are the same in every run.
 func (l *lane) process(ctx context.Context, raw []byte, offset int64) error {
+	if offset < l.silentUntil {
+		l.replay(raw, offset)
+		return nil
+	}
 	if l.from >= 0 && offset/l.job.cfg.Epoch.Records != l.from/l.job.cfg.Epoch.Records {
 		if err := l.commit(ctx); err != nil {
 			return err
@@ -88,25 +95,37 @@ func (l *lane) process(ctx context.Context, raw []byte, offset int64) error {
 	}
 	l.next = offset + 1
 	l.records++
-	l.job.stats.records.Add(1)
+	l.apply(raw, offset)
+	return nil
+}
+
+// replay runs a record through every stage to rebuild state, and drops the
+// rows it produced: another member already wrote them.
+func (l *lane) replay(raw []byte, offset int64) {
+	l.next = offset + 1
+	l.job.stats.replayed.Add(1)
+	l.apply(raw, offset)
+	l.batch.Reset()
+}
+
+// apply runs one record through decode, windows, detectors and history.
+func (l *lane) apply(raw []byte, offset int64) {
 
 	ev := &l.ev
 	ev.Partition, ev.Offset = l.partition, offset
 	if err := l.dec.Decode(raw, ev); err != nil {
 		l.deadLetter(raw, offset, decodeReason(err))
-		return nil
+		return
 	}
 	if ok, reason := l.win.Admit(ev); !ok {
 		l.deadLetter(raw, offset, reason)
-		return nil
+		return
 	}
-	l.job.stats.events.Add(1)
 	l.win.Process(ev, &l.wout)
 	wm := l.win.Watermark()
 	l.batch.Anomalies = l.det.Observe(ev, wm, l.batch.Anomalies)
 	l.takeWindows()
 	l.batch.History = l.hist.Process(ev, l.batch.History)
-	return nil
 }
 
 // takeWindows moves the window engine's output into the batch, showing each
@@ -121,7 +140,6 @@ func (l *lane) takeWindows() {
 }
 
 func (l *lane) deadLetter(raw []byte, offset int64, reason string) {
-	l.job.stats.deadLetters.Add(1)
 	l.batch.DeadLetters = append(l.batch.DeadLetters, schemas.DeadLetter{
 		SrcPartition: l.partition, SrcOffset: offset, Raw: bytes.Clone(raw), Reason: reason,
 	})
@@ -183,7 +201,8 @@ func (l *lane) commit(ctx context.Context) error {
 	if err := j.store.Commit(ctx, e); err != nil {
 		return err
 	}
-	j.stats.add(&l.batch)
+	j.stats.records.Add(l.records)
+	j.stats.add(&l.batch, l.records)
 	l.epochs = epoch
 	l.batch.Reset()
 	l.from, l.records = -1, 0

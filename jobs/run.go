@@ -270,11 +270,17 @@ func (r *runner) commitOffsets(ctx context.Context) error {
 }
 
 // adjust seeks newly assigned partitions to their stored checkpoint offsets:
-// the checkpoint, not the group's committed offset, is the truth.
+// the checkpoint, not the group's committed offset, is the truth. When the
+// group has committed past the checkpoint (another member owned the
+// partition since, or this folder never had it), the lane replays the records
+// in between silently to rebuild its state, and writes rows from the
+// committed offset on: outputs are a function of the input log, so the state
+// after the replay is the state the other member had.
 func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for p := range offs[r.cfg.Source.Topic] {
+	topic := offs[r.cfg.Source.Topic]
+	for p, o := range topic {
 		l := r.lanes[p]
 		if l == nil {
 			var err error
@@ -283,8 +289,12 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 				return offs, err
 			}
 		}
-		if l.next > 0 {
-			offs[r.cfg.Source.Topic][p] = kgo.NewOffset().At(l.next).WithEpoch(-1)
+		if c := o.EpochOffset().Offset; c > l.next {
+			l.silentUntil = c
+			r.log.Info("lane replays to rebuild state", "partition", p, "from", l.next, "to", c)
+		}
+		if l.next > 0 || l.silentUntil > 0 {
+			topic[p] = kgo.NewOffset().At(l.next).WithEpoch(-1)
 		}
 	}
 	return offs, nil
