@@ -30,14 +30,14 @@ type lane struct {
 	ev        schemas.Event
 	batch     schemas.Batch
 
-	from    int64     // first offset of the open epoch; -1 when none is open
-	next    int64     // the offset after the last one processed
+	from int64 // first offset of the open epoch; -1 when none is open
+	next int64 // the offset after the last one processed
 	// silentUntil: records below it rebuild state only; their rows were
 	// written by the partition's previous owner (see runner.adjust).
 	silentUntil int64
-	epochs  int64     // epochs committed so far
-	records int64     // records in the open epoch
-	opened  time.Time // wall time the open epoch began (for epoch.interval only)
+	epochs      int64     // epochs committed so far
+	records     int64     // records in the open epoch
+	opened      time.Time // wall time the open epoch began (for epoch.interval only)
 }
 
 func (j *Job) newLane(partition int32) (*lane, error) {
