@@ -35,6 +35,7 @@ func init() {
 		{"backfill", "--config FILE --input PATH... --out DIR [--partitions N]", "run the job over JSONL files (plain or gzip)", runBackfill},
 		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
 		{"sql", "--out DIR [--format table|csv|json] QUERY", "query the outputs (read-only)", runSQL},
+		{"diff", "DIR_A DIR_B [--table T ...]", "compare two output sets table by table; exit 1 when they differ", runDiff},
 		{"gen", "[--out FILE] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL", runGen},
 		{"config", "[--config FILE]", "check a config file and print the effective config", runConfig},
 	}
@@ -56,6 +57,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err := c.run(ctx, e, args[1:])
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
+		}
+		if errors.As(err, new(errDiffer)) {
+			return 1
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "pricewatch %s: %v\n", c.name, err)

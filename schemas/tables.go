@@ -14,6 +14,9 @@ type Table struct {
 	Schema  *arrow.Schema
 	Key     []string // non-empty: rows are upserts on this key
 	Version string   // with Key: the column whose highest value wins
+	// Identity names the columns that identify a row when two output sets
+	// are compared: rows with the same identity and other values "changed".
+	Identity []string
 }
 
 // Timestamp is the Arrow type of every time column: microseconds, UTC, stored
@@ -35,37 +38,39 @@ var (
 
 // The output tables.
 var (
-	WindowBars = Table{Name: "window_bars", Schema: arrow.NewSchema([]arrow.Field{
-		field("instrument_id", str, false), field("attribute", str, false), field("window_kind", str, false),
-		field("window_start", Timestamp, false), field("window_end", Timestamp, false),
-		field("open", f64, false), field("high", f64, false), field("low", f64, false), field("close", f64, false),
-		field("count", i64, false), field("sum", f64, false), field("mean", f64, false), field("variance", f64, false),
-		field("volume", f64, false), field("vwap", f64, true),
-		field("first_time", Timestamp, false), field("last_time", Timestamp, false),
-		field("late_updates", i64, false), field("revision", i32, false), field("early", boo, false),
-		field("src_partition", i32, false), field("src_offset", i64, false),
-	}, nil)}
+	WindowBars = Table{Name: "window_bars",
+		Identity: []string{"instrument_id", "attribute", "window_kind", "window_start", "window_end", "revision", "early"}, Schema: arrow.NewSchema([]arrow.Field{
+			field("instrument_id", str, false), field("attribute", str, false), field("window_kind", str, false),
+			field("window_start", Timestamp, false), field("window_end", Timestamp, false),
+			field("open", f64, false), field("high", f64, false), field("low", f64, false), field("close", f64, false),
+			field("count", i64, false), field("sum", f64, false), field("mean", f64, false), field("variance", f64, false),
+			field("volume", f64, false), field("vwap", f64, true),
+			field("first_time", Timestamp, false), field("last_time", Timestamp, false),
+			field("late_updates", i64, false), field("revision", i32, false), field("early", boo, false),
+			field("src_partition", i32, false), field("src_offset", i64, false),
+		}, nil)}
 
-	LateEvents = Table{Name: "late_events", Schema: arrow.NewSchema([]arrow.Field{
+	LateEvents = Table{Name: "late_events", Identity: []string{"src_partition", "src_offset", "attribute", "window_start", "window_end"}, Schema: arrow.NewSchema([]arrow.Field{
 		field("instrument_id", str, false), field("attribute", str, false), field("event_time", Timestamp, false),
 		field("value", f64, false), field("window_start", Timestamp, false), field("window_end", Timestamp, false),
 		field("watermark", Timestamp, false), field("reason", str, false),
 		field("src_partition", i32, false), field("src_offset", i64, false),
 	}, nil)}
 
-	Anomalies = Table{Name: "anomalies", Schema: arrow.NewSchema([]arrow.Field{
+	Anomalies = Table{Name: "anomalies", Identity: []string{"instrument_id", "event_time", "detector", "attribute", "src_partition", "src_offset"}, Schema: arrow.NewSchema([]arrow.Field{
 		field("instrument_id", str, false), field("event_time", Timestamp, false), field("detector", str, false),
 		field("attribute", str, false), field("observed", f64, false), field("expected", f64, false),
 		field("threshold", f64, false), field("score", f64, false), field("reason", str, false),
 		field("src_partition", i32, false), field("src_offset", i64, false),
 	}, nil)}
 
-	DeadLetters = Table{Name: "dead_letters", Schema: arrow.NewSchema([]arrow.Field{
+	DeadLetters = Table{Name: "dead_letters", Identity: []string{"src_partition", "src_offset"}, Schema: arrow.NewSchema([]arrow.Field{
 		field("src_partition", i32, false), field("src_offset", i64, false),
 		field("raw", blob, false), field("reason", str, false),
 	}, nil)}
 
 	AttrHistory = Table{Name: "attr_history", Key: []string{"instrument_id", "attribute", "valid_from"}, Version: "emit_offset",
+		Identity: []string{"instrument_id", "attribute", "valid_from"},
 		Schema: arrow.NewSchema([]arrow.Field{
 			field("instrument_id", str, false), field("attribute", str, false),
 			field("value_num", f64, true), field("value_str", str, true),
