@@ -31,7 +31,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"demo", "[--out DIR]", "start an in-process Kafka broker, feed it a realistic stream with planted anomalies, run the job, summarise", runDemo},
-		{"run", "--config FILE [--brokers H:P,...] [--topic T] [--group G] [--out DIR] [--exit-at-end]", "consume a topic as a consumer group member", runRun},
+		{"run", "--config FILE [--brokers H:P,...] [--topic T] [--group G] [--instance-id ID] [--out DIR] [--exit-at-end]", "consume a topic as a consumer group member", runRun},
 		{"backfill", "--config FILE --input PATH... --out DIR [--partitions N]", "run the job over JSONL files (plain or gzip)", runBackfill},
 		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
 		{"sql", "--out DIR [--format table|csv|json] QUERY", "query the outputs (read-only)", runSQL},

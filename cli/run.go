@@ -14,6 +14,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.Var(&brokers, "brokers", "Kafka bootstrap brokers H:P,... (default: source.brokers of the config)")
 	topic := fs.String("topic", "", "input topic (default: source.topic)")
 	group := fs.String("group", "", "consumer group (default: source.group)")
+	instance := fs.String("instance-id", "", "static group member id (default: source.instance_id)")
 	out := fs.String("out", "pricewatch-out", "output folder")
 	exitAtEnd := fs.Bool("exit-at-end", false, "stop once caught up with the end offsets seen at start")
 	pos, err := parse(fs, args)
@@ -35,6 +36,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	if *group != "" {
 		cfg.Source.Group = *group
+	}
+	if *instance != "" {
+		cfg.Source.InstanceID = *instance
 	}
 	if err := cfg.Validate(); err != nil {
 		return err

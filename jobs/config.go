@@ -42,6 +42,10 @@ type Source struct {
 	Topic string `yaml:"topic"`
 	// Group is the consumer group. Default "pricewatch".
 	Group string `yaml:"group"`
+	// InstanceID, when set, makes this member a static member of the group
+	// (Kafka's group.instance.id): a restart with the same id takes its
+	// partitions back at once instead of waiting for a rebalance. Default "".
+	InstanceID string `yaml:"instance_id"`
 	// Partitions is the number of partitions a file backfill spreads records
 	// over with Kafka's key hash, as `produce` does; set it to the topic's
 	// partition count so that a backfill reproduces a run. Default 4.

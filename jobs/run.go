@@ -70,6 +70,9 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 		kgo.OnPartitionsLost(r.lost),
 		kgo.AdjustFetchOffsetsFn(r.adjust),
 	}, opts.ClientOpts...)
+	if cfg.Source.InstanceID != "" {
+		kopts = append(kopts, kgo.InstanceID(cfg.Source.InstanceID))
+	}
 	cl, err := kgo.NewClient(kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: cannot create Kafka client: %w", err)

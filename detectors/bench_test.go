@@ -1,0 +1,162 @@
+package detectors
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"pricewatch/schemas"
+)
+
+// benchStream is a pre-generated lane: 10k instruments, each event for a
+// random one, prices a random walk (sd 0.1% a tick), 100 µs apart, with a
+// seq and, on an instrument's first event, a base price. rewind continues
+// the stream seamlessly (times, seqs and walks go on) so a benchmark can
+// loop over it without a jump at the seam.
+type benchStream struct {
+	events []schemas.Event
+	inst   []int32   // instrument of each event
+	first  []float64 // price of each instrument's first event
+	last   []float64 // and of its last
+	count  []int64   // events of each instrument
+	rng    *rand.Rand
+}
+
+const (
+	benchInstruments = 10_000
+	benchEvents      = 1 << 18
+	benchStep        = 100 // µs between events
+	benchBound       = 1_000_000
+)
+
+func newBenchStream() *benchStream {
+	s := &benchStream{
+		rng:   rand.New(rand.NewPCG(1, 2)),
+		first: make([]float64, benchInstruments),
+		last:  make([]float64, benchInstruments),
+		count: make([]int64, benchInstruments),
+	}
+	ids := make([]string, benchInstruments)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("I%05d", i)
+	}
+	for k := range benchEvents {
+		i := s.rng.IntN(benchInstruments)
+		p := 100 + float64(i%100)
+		if s.count[i] > 0 {
+			p = s.last[i] * math.Exp(0.001*s.rng.NormFloat64())
+		} else {
+			s.first[i] = p
+		}
+		s.count[i]++
+		s.last[i] = p
+		ev := schemas.Event{
+			InstrumentID: ids[i],
+			EventTime:    t0 + int64(k)*benchStep,
+			Seq:          s.count[i],
+			HasSeq:       true,
+			Offset:       int64(k),
+			Attrs:        []schemas.Attr{{Name: "price", Value: num(p)}},
+		}
+		if s.count[i] == 1 {
+			ev.Attrs = append(ev.Attrs, schemas.Attr{Name: "base_price", Value: num(p)})
+		}
+		s.events = append(s.events, ev)
+		s.inst = append(s.inst, int32(i))
+	}
+	return s
+}
+
+func num(x float64) schemas.Value { return schemas.Value{Kind: schemas.KindNumber, Num: x} }
+
+// rewind shifts the stream to follow on from its end.
+func (s *benchStream) rewind() {
+	scale := make([]float64, benchInstruments)
+	for i := range scale {
+		if s.count[i] > 0 {
+			scale[i] = s.last[i] * math.Exp(0.001*s.rng.NormFloat64()) / s.first[i]
+			s.first[i] *= scale[i]
+			s.last[i] *= scale[i]
+		}
+	}
+	for k := range s.events {
+		ev, i := &s.events[k], s.inst[k]
+		ev.EventTime += benchEvents * benchStep
+		ev.Offset += benchEvents
+		ev.Seq += s.count[i]
+		for a := range ev.Attrs {
+			ev.Attrs[a].Value.Num *= scale[i]
+		}
+	}
+}
+
+var stream *benchStream
+
+func bench(b *testing.B, edit func(c *Config)) {
+	if stream == nil {
+		stream = newBenchStream()
+	}
+	c := only(edit)
+	s, err := NewSet(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]schemas.Anomaly, 0, 64)
+	events := stream.events
+	for k := range events { // every instrument seen and warm
+		out = s.Observe(&events[k], events[k].EventTime-benchBound, out[:0])
+	}
+	stream.rewind()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	rows, k := 0, 0
+	var cpu time.Duration
+	cpu0, ok := threadCPU()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if k == len(events) {
+			b.StopTimer()
+			c, _ := threadCPU()
+			cpu += c - cpu0
+			stream.rewind()
+			k = 0
+			cpu0, _ = threadCPU()
+			b.StartTimer()
+		}
+		ev := &events[k]
+		out = s.Observe(ev, ev.EventTime-benchBound, out[:0])
+		rows += len(out)
+		k++
+	}
+	b.StopTimer()
+	if c, _ := threadCPU(); ok {
+		cpu += c - cpu0
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+	b.ReportMetric(float64(rows)/float64(b.N), "rows/op")
+}
+
+func BenchmarkJump(b *testing.B)        { bench(b, func(c *Config) { c.Jump.Enabled = true }) }
+func BenchmarkZScore(b *testing.B)      { bench(b, func(c *Config) { c.ZScore.Enabled = true }) }
+func BenchmarkLimitBand(b *testing.B)   { bench(b, func(c *Config) { c.LimitBand.Enabled = true }) }
+func BenchmarkSequence(b *testing.B)    { bench(b, func(c *Config) { c.Sequence.Enabled = true }) }
+func BenchmarkInvalid(b *testing.B)     { bench(b, func(c *Config) { c.Invalid.Enabled = true }) }
+func BenchmarkEWMA(b *testing.B)        { bench(b, func(c *Config) { c.EWMA.Enabled = true }) }
+func BenchmarkStale(b *testing.B)       { bench(b, func(c *Config) { c.Stale.Enabled = true }) }
+func BenchmarkCUSUM(b *testing.B)       { bench(b, func(c *Config) { c.CUSUM.Enabled = true }) }
+func BenchmarkPageHinkley(b *testing.B) { bench(b, func(c *Config) { c.PageHinkley.Enabled = true }) }
+func BenchmarkMAD(b *testing.B)         { bench(b, func(c *Config) { c.MAD.Enabled = true }) }
+
+// BenchmarkSetDefaults runs the detectors enabled by default together.
+func BenchmarkSetDefaults(b *testing.B) { bench(b, func(c *Config) { *c = DefaultConfig() }) }
+
+// BenchmarkSetAll runs every detector together.
+func BenchmarkSetAll(b *testing.B) { bench(b, func(c *Config) { *c = allOn() }) }
+
+// BenchmarkLookup is the baseline: a Set with no detector, so only the
+// instrument lookup and reading the events.
+func BenchmarkLookup(b *testing.B) { bench(b, func(c *Config) {}) }

@@ -1,0 +1,123 @@
+package detectors
+
+import (
+	"math"
+
+	"pricewatch/schemas"
+)
+
+// LimitBandConfig is the `limit_band` detector: a price is outside ±band of
+// the instrument's latest base price (an attribute of its events, such as
+// a reference or previous close price). Upserts and corrections are checked,
+// deletes are not; an event carrying both sets the base first. A finding's
+// Expected is the base and Threshold the band.
+type LimitBandConfig struct {
+	// Enabled turns the detector on. Default true.
+	Enabled bool `yaml:"enabled"`
+	// Attributes are the prices checked. Default [price].
+	Attributes []string `yaml:"attributes"`
+	// BaseAttribute holds the base price; a positive finite number sets it,
+	// a null clears it. Default base_price.
+	BaseAttribute string `yaml:"base_attribute"`
+	// Band is the relative distance from the base allowed, > 0.
+	// Default 0.30 (±30%).
+	Band float64 `yaml:"band"`
+}
+
+func (c *LimitBandConfig) validate(v *validator, key string) {
+	v.attrs(key+".attributes", c.Attributes)
+	if c.BaseAttribute == "" {
+		v.fail(key+".base_attribute", `""`, "want an attribute name")
+	}
+	for _, a := range c.Attributes {
+		if a == c.BaseAttribute && a != "" {
+			v.fail(key+".base_attribute", a, "want an attribute not among attributes")
+		}
+	}
+	v.open(key+".band", c.Band, 0, math.Inf(1), "want a number > 0")
+}
+
+// baseState is the latest base price of one instrument.
+type baseState struct {
+	Base float64
+	Has  bool
+}
+
+// limitBand is the limit_band detector. Score is 1 - band/|x/base - 1|.
+type limitBand struct {
+	cfg   LimitBandConfig
+	bases table[baseState] // one row per instrument
+	buf   []byte
+}
+
+func newLimitBand(c LimitBandConfig) *limitBand {
+	return &limitBand{cfg: c, bases: newTable[baseState]([]string{c.BaseAttribute})}
+}
+
+func (d *limitBand) name() string                      { return "limit_band" }
+func (d *limitBand) add(string)                        { d.bases.add() }
+func (d *limitBand) save() ([]byte, error)             { return d.bases.save() }
+func (d *limitBand) load(b []byte, ids []string) error { return d.bases.load(b, ids) }
+func (d *limitBand) stateBytes() int                   { return d.bases.bytes() }
+
+func (d *limitBand) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	if ev.Op == schemas.OpDelete {
+		return out
+	}
+	st := d.bases.at(ix, 0)
+	if v, ok := ev.Attr(d.cfg.BaseAttribute); ok {
+		switch {
+		case v.Kind == schemas.KindNull:
+			st.Has = false
+		case v.Kind == schemas.KindNumber && v.Num > 0 && finite(v.Num):
+			st.Base, st.Has = v.Num, true
+		}
+	}
+	if !st.Has {
+		return out
+	}
+	for _, name := range d.cfg.Attributes {
+		x, ok := ev.Num(name)
+		if !ok || !finite(x) {
+			continue
+		}
+		if dev := x/st.Base - 1; math.Abs(dev) > d.cfg.Band {
+			out = append(out, d.row(ev, name, x, st.Base, dev))
+		}
+	}
+	return out
+}
+
+// row builds the finding, e.g. reason
+// "price 140 is 40% above base_price 100; band ±30%".
+func (d *limitBand) row(ev *schemas.Event, attr string, x, base, dev float64) schemas.Anomaly {
+	b := append(d.buf[:0], attr...)
+	b = append(b, ' ')
+	b = appendNum(b, x)
+	b = append(b, " is "...)
+	b = appendPct(b, math.Abs(dev), false)
+	if dev > 0 {
+		b = append(b, " above "...)
+	} else {
+		b = append(b, " below "...)
+	}
+	b = append(b, d.cfg.BaseAttribute...)
+	b = append(b, ' ')
+	b = appendNum(b, base)
+	b = append(b, "; band ±"...)
+	b = appendPct(b, d.cfg.Band, false)
+	d.buf = b
+	return schemas.Anomaly{
+		InstrumentID: ev.InstrumentID,
+		EventTime:    ev.EventTime,
+		Detector:     d.name(),
+		Attribute:    attr,
+		Observed:     x,
+		Expected:     base,
+		Threshold:    d.cfg.Band,
+		Score:        excess(math.Abs(dev), d.cfg.Band),
+		Reason:       string(b),
+		SrcPartition: ev.Partition,
+		SrcOffset:    ev.Offset,
+	}
+}
