@@ -38,15 +38,17 @@ type Store struct {
 	mu sync.Mutex
 }
 
-// Open opens (creating if needed) the DuckDB file at path and its tables.
-func Open(path string) (*Store, error) {
+// Open opens (creating if needed) the DuckDB file at path with the given
+// output tables, then runs the statements of views (CREATE OR REPLACE VIEW or
+// MACRO statements shipped with the outputs).
+func Open(path string, tables []*schemas.Table, views []string) (*Store, error) {
 	db, err := sql.Open("duckdb", path)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
-	if err := s.create(); err != nil {
+	if err := s.create(tables, views); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
 	}
@@ -66,11 +68,12 @@ func OpenReadOnly(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-func (s *Store) create() error {
+func (s *Store) create(tables []*schemas.Table, views []string) error {
 	stmts := []string{checkpointsDDL, epochsDDL}
-	for _, t := range schemas.Tables {
+	for _, t := range tables {
 		stmts = append(stmts, CreateTableSQL(t))
 	}
+	stmts = append(stmts, views...)
 	for _, q := range stmts {
 		if _, err := s.db.Exec(q); err != nil {
 			return fmt.Errorf("cannot run %q: %w", firstLine(q), err)

@@ -17,7 +17,7 @@ func TestCommitKeepsNewestVersion(t *testing.T) {
 	dir := t.TempDir()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	s, err := Open(filepath.Join(dir, FileName))
+	s, err := Open(filepath.Join(dir, FileName), schemas.Tables, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func Open(cfg Config, out, source string) (*Job, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: cannot create %q: %w", out, err)
 	}
-	st, err := duckdb.Open(filepath.Join(out, duckdb.FileName))
+	st, err := duckdb.Open(filepath.Join(out, duckdb.FileName), schemas.Tables, nil)
 	if err != nil {
 		return nil, err
 	}

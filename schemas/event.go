@@ -75,9 +75,14 @@ type Event struct {
 	Seq          int64
 	HasSeq       bool
 	Op           Op
-	Attrs        []Attr
-	Partition    int32
-	Offset       int64
+	// RecordedAt is when the fact was recorded (the optional "recorded_at"
+	// meta field; microseconds, UTC), the transaction time of bitemporal
+	// history. HasRecordedAt is false when the event does not carry it.
+	RecordedAt    int64
+	HasRecordedAt bool
+	Attrs         []Attr
+	Partition     int32
+	Offset        int64
 }
 
 // Attr returns the value of the named attribute and whether the event carries it.
