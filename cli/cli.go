@@ -32,7 +32,8 @@ func init() {
 	commands = []command{
 		{"demo", "[--out DIR]", "start an in-process Kafka broker, feed it a realistic stream with planted anomalies, run the job, summarise", runDemo},
 		{"run", "--config FILE [--brokers H:P,...] [--topic T] [--group G] [--instance-id ID] [--out DIR] [--exit-at-end]", "consume a topic as a consumer group member", runRun},
-		{"backfill", "--config FILE --input PATH... --out DIR [--partitions N]", "run the job over JSONL files (plain or gzip)", runBackfill},
+		{"backfill", "--config FILE (--input PATH... [--partitions N] | --archive DIR | --brokers H:P --topic T [--from-time T1] [--to-time T2]) --out DIR",
+			"run the job over JSONL files, a raw-event archive, or a bounded range of a topic", runBackfill},
 		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
 		{"sql", "--out DIR [--format table|csv|json] QUERY", "query the outputs (read-only)", runSQL},
 		{"diff", "DIR_A DIR_B [--table T ...]", "compare two output sets table by table; exit 1 when they differ", runDiff},

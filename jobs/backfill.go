@@ -2,6 +2,16 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"pricewatch/files"
 	"pricewatch/kafka"
@@ -11,56 +21,244 @@ import (
 // FilesSource is the checkpoint namespace of file backfills.
 const FilesSource = "files"
 
-// Backfill runs the job over JSONL files into out. Each record goes to the
-// partition Kafka's key hash gives its instrument_id among
-// source.partitions, with offsets counted per partition in file order:
-// exactly the partitions and offsets `produce` would give the same files in a
-// topic with that many partitions, so that the outputs equal a run's. Every
-// lane then runs the same code as `run`, and every open window is closed at
-// the end of the input.
-//
-// A backfill starts from the beginning of the files: an output folder that
-// already holds a backfill's checkpoints resumes after them.
-func Backfill(ctx context.Context, cfg Config, out string, paths []string) (*Stats, error) {
-	j, err := Open(cfg, out, FilesSource)
+// BackfillInput says what a backfill reads. Exactly one of Files, Archive
+// and Topic is set.
+type BackfillInput struct {
+	// Files are JSONL files (plain or gzip). Each record goes to the
+	// partition Kafka's key hash gives its instrument_id among
+	// source.partitions, with offsets counted per partition in file order:
+	// exactly the partitions and offsets `produce` gives the same files in a
+	// topic with that many partitions.
+	Files []string
+	// Archive is a raw-event archive folder (an output folder's archive/, or
+	// the output folder itself): its records are replayed with the
+	// partitions and offsets they had.
+	Archive string
+	// Topic is read directly (no consumer group) from its start, or from the
+	// first offsets at or after FromTime, up to the end offsets seen at
+	// start, or the first offsets at or after ToTime.
+	Topic            string
+	FromTime, ToTime time.Time
+}
+
+func (in *BackfillInput) source() string {
+	switch {
+	case in.Archive != "":
+		return "archive"
+	case in.Topic != "":
+		return "backfill:" + in.Topic
+	}
+	return FilesSource
+}
+
+// Backfill runs the job over a bounded input into out, with the same lanes
+// as `run`, and closes every open window at the end of the input. An output
+// folder that already holds this input's checkpoints resumes after them.
+func Backfill(ctx context.Context, cfg Config, out string, in BackfillInput) (*Stats, error) {
+	j, err := Open(cfg, out, in.source())
 	if err != nil {
 		return nil, err
 	}
 	defer j.Close()
-	n := cfg.Source.Partitions
-	lanes := make([]*lane, n)
-	resume := make([]int64, n)
-	for p := range lanes {
-		if lanes[p], err = j.newLane(int32(p)); err != nil {
+	b := &backfill{job: j, lanes: map[int32]*lane{}}
+	switch {
+	case in.Archive != "":
+		err = b.archive(ctx, in.Archive)
+	case in.Topic != "":
+		err = b.topic(ctx, cfg, in)
+	default:
+		err = b.files(ctx, in.Files, cfg.Source.Partitions)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range sortedKeys(b.lanes) {
+		if err := b.lanes[p].finish(ctx); err != nil {
 			return nil, err
 		}
-		if resume[p], _, err = lanes[p].restore(ctx); err != nil {
-			return nil, err
+	}
+	return j.Stats(), nil
+}
+
+type backfill struct {
+	job   *Job
+	lanes map[int32]*lane
+}
+
+// lane returns the lane of partition p, restoring it on first sight.
+func (b *backfill) lane(ctx context.Context, p int32) (*lane, error) {
+	if l := b.lanes[p]; l != nil {
+		return l, nil
+	}
+	l, err := b.job.newLane(p)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err = l.restore(ctx); err != nil {
+		return nil, err
+	}
+	b.lanes[p] = l
+	return l, nil
+}
+
+// process hands one record to its partition's lane, skipping records its
+// checkpoint already holds.
+func (b *backfill) process(ctx context.Context, p int32, off int64, raw []byte) error {
+	l, err := b.lane(ctx, p)
+	if err != nil {
+		return err
+	}
+	if off < l.next {
+		return nil // committed by an earlier run into this folder
+	}
+	return l.process(ctx, raw, off)
+}
+
+func (b *backfill) files(ctx context.Context, paths []string, n int) error {
+	for p := range n { // every partition has a lane, as a topic would
+		if _, err := b.lane(ctx, int32(p)); err != nil {
+			return err
 		}
 	}
 	offsets := make([]int64, n)
 	dec := schemas.NewDecoder()
 	var ev schemas.Event
-	err = files.Lines(paths, func(line []byte) error {
-		var key []byte
+	var key []byte
+	return files.Lines(paths, func(line []byte) error {
+		key = key[:0]
 		if dec.Decode(line, &ev) == nil {
-			key = []byte(ev.InstrumentID)
+			key = append(key, ev.InstrumentID...)
 		}
 		p := kafka.Partition(key, n)
 		off := offsets[p]
 		offsets[p]++
-		if off < resume[p] {
-			return nil // committed by an earlier run into this folder
-		}
-		return lanes[p].process(ctx, line, off)
+		return b.process(ctx, p, off, line)
 	})
-	if err != nil {
-		return nil, err
+}
+
+// archive replays a raw-event archive in partition and offset order.
+func (b *backfill) archive(ctx context.Context, dir string) error {
+	if st, err := os.Stat(filepath.Join(dir, ArchiveDir)); err == nil && st.IsDir() {
+		dir = filepath.Join(dir, ArchiveDir)
 	}
-	for _, l := range lanes {
-		if err := l.finish(ctx); err != nil {
-			return nil, err
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return fmt.Errorf("jobs: cannot open DuckDB: %w", err)
+	}
+	defer db.Close()
+	glob := filepath.Join(dir, "*", "*", "*.parquet")
+	rows, err := db.QueryContext(ctx, `SELECT src_partition, src_offset, raw FROM read_parquet(?, hive_partitioning = false)
+		QUALIFY row_number() OVER (PARTITION BY src_partition, src_offset) = 1 ORDER BY src_partition, src_offset`, glob)
+	if err != nil {
+		return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p int32
+		var off int64
+		var raw []byte
+		if err := rows.Scan(&p, &off, &raw); err != nil {
+			return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
+		}
+		if err := b.process(ctx, p, off, raw); err != nil {
+			return err
 		}
 	}
-	return j.Stats(), nil
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
+	}
+	return nil
+}
+
+// topic reads a bounded range of a topic, every partition from its start
+// offset to its end offset.
+func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Source.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		return fmt.Errorf("jobs: cannot create Kafka client: %w", err)
+	}
+	defer cl.Close()
+	starts, ends, err := topicRange(ctx, cl, in)
+	if err != nil {
+		return err
+	}
+	assign := map[int32]kgo.Offset{}
+	for p, s := range starts {
+		l, err := b.lane(ctx, p) // a lane for every partition
+		if err != nil {
+			return err
+		}
+		if s = max(s, l.next); s < ends[p] {
+			assign[p] = kgo.NewOffset().At(s)
+		}
+	}
+	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{in.Topic: assign})
+	for len(assign) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ferr error
+		fs.EachError(func(t string, p int32, err error) { ferr = errors.Join(ferr, fmt.Errorf("%s/%d: %w", t, p, err)) })
+		if ferr != nil {
+			return fmt.Errorf("jobs: cannot fetch: %w", ferr)
+		}
+		fs.EachPartition(func(fp kgo.FetchTopicPartition) {
+			for _, r := range fp.Records {
+				if err != nil || r.Offset >= ends[fp.Partition] {
+					break
+				}
+				err = b.process(ctx, fp.Partition, r.Offset, r.Value)
+			}
+			if l := b.lanes[fp.Partition]; l.next >= ends[fp.Partition] {
+				delete(assign, fp.Partition)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// topicRange returns the start and end offsets of a topic backfill.
+func topicRange(ctx context.Context, cl *kgo.Client, in BackfillInput) (starts, ends map[int32]int64, err error) {
+	adm := kadm.NewClient(cl)
+	offsets := func(lo kadm.ListedOffsets, err error) (map[int32]int64, error) {
+		if err == nil {
+			err = lo.Error()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("jobs: cannot list offsets of %q: %w", in.Topic, err)
+		}
+		m := map[int32]int64{}
+		lo.Each(func(o kadm.ListedOffset) { m[o.Partition] = o.Offset })
+		return m, nil
+	}
+	if in.FromTime.IsZero() {
+		starts, err = offsets(adm.ListStartOffsets(ctx, in.Topic))
+	} else {
+		starts, err = offsets(adm.ListOffsetsAfterMilli(ctx, in.FromTime.UnixMilli(), in.Topic))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if in.ToTime.IsZero() {
+		ends, err = kafka.EndOffsets(ctx, cl, in.Topic)
+	} else {
+		ends, err = offsets(adm.ListOffsetsAfterMilli(ctx, in.ToTime.UnixMilli(), in.Topic))
+	}
+	if len(starts) == 0 && err == nil {
+		err = fmt.Errorf("jobs: topic %q has no partitions (does it exist?)", in.Topic)
+	}
+	return starts, ends, err
+}
+
+func sortedKeys(m map[int32]*lane) []int32 {
+	ps := make([]int32, 0, len(m))
+	for p := range m {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
 }

@@ -31,6 +31,15 @@ type Config struct {
 	Windows   windows.Spec     `yaml:"windows"`
 	Detectors detectors.Config `yaml:"detectors"`
 	History   history.Spec     `yaml:"history"`
+	Archive   Archive          `yaml:"archive"`
+}
+
+// Archive is the optional raw-event archive (see ArchiveDir).
+type Archive struct {
+	// Enabled writes every input record, with its partition and offset, as
+	// Parquet partitioned by event date; `backfill --archive DIR` replays it.
+	// Default false.
+	Enabled bool `yaml:"enabled"`
 }
 
 // Source says where `run` reads from and how `backfill` spreads file records

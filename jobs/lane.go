@@ -29,6 +29,7 @@ type lane struct {
 	wout      windows.Output
 	ev        schemas.Event
 	batch     schemas.Batch
+	arch      *archive // nil unless archive.enabled
 
 	from int64 // first offset of the open epoch; -1 when none is open
 	next int64 // the offset after the last one processed
@@ -49,10 +50,14 @@ func (j *Job) newLane(partition int32) (*lane, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lane{
+	l := &lane{
 		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det,
 		hist: history.NewInterval(j.cfg.History), from: -1,
-	}, nil
+	}
+	if j.cfg.Archive.Enabled {
+		l.arch = &archive{}
+	}
+	return l, nil
 }
 
 // restore loads the lane's checkpoint, if any, and removes the files of
@@ -73,6 +78,9 @@ func (l *lane) restore(ctx context.Context) (int64, bool, error) {
 		if err := parquet.RemoveAfter(l.job.out, t.Name, l.partition, l.epochs); err != nil {
 			return 0, false, err
 		}
+	}
+	if err := removeArchiveAfter(l.job.out, l.partition, l.epochs); err != nil {
+		return 0, false, err
 	}
 	return l.next, ok, nil
 }
@@ -106,6 +114,9 @@ func (l *lane) replay(raw []byte, offset int64) {
 	l.job.stats.replayed.Add(1)
 	l.apply(raw, offset)
 	l.batch.Reset()
+	if l.arch != nil {
+		l.arch.reset()
+	}
 }
 
 // apply runs one record through decode, windows, detectors and history.
@@ -113,7 +124,11 @@ func (l *lane) apply(raw []byte, offset int64) {
 
 	ev := &l.ev
 	ev.Partition, ev.Offset = l.partition, offset
-	if err := l.dec.Decode(raw, ev); err != nil {
+	err := l.dec.Decode(raw, ev)
+	if l.arch != nil {
+		l.arch.add(ev, raw, offset, err == nil)
+	}
+	if err != nil {
 		l.deadLetter(raw, offset, decodeReason(err))
 		return
 	}
@@ -193,6 +208,11 @@ func (l *lane) commit(ctx context.Context) error {
 		}
 		e.Files = append(e.Files, duckdb.TableFile{Table: t, Path: path, Rows: n})
 	}
+	if l.arch != nil {
+		if err := l.arch.write(j.mem, j.out, l.partition, epoch, e.From, e.To); err != nil {
+			return err
+		}
+	}
 	state, err := l.marshal()
 	if err != nil {
 		return err
@@ -205,6 +225,9 @@ func (l *lane) commit(ctx context.Context) error {
 	j.stats.add(&l.batch, l.records)
 	l.epochs = epoch
 	l.batch.Reset()
+	if l.arch != nil {
+		l.arch.reset()
+	}
 	l.from, l.records = -1, 0
 	if j.onCommit != nil {
 		j.onCommit(l.partition, l.next)

@@ -23,11 +23,16 @@ func Dir(root, table string, partition int32) string {
 	return filepath.Join(root, "parquet", table, "partition="+strconv.Itoa(int(partition)))
 }
 
+// FileName returns the name of an epoch's file of a table.
+func FileName(table string, epoch, from, to int64) string {
+	return fmt.Sprintf("%s-e%010d-%020d-%020d.parquet", table, epoch, from, to)
+}
+
 // Path returns the file of one table, partition and epoch: the epoch's
 // ordinal for the partition and its offsets [from, to]. An epoch that only
 // flushes state at the end of input has to = from-1.
 func Path(root, table string, partition int32, epoch, from, to int64) string {
-	return filepath.Join(Dir(root, table, partition), fmt.Sprintf("%s-e%010d-%020d-%020d.parquet", table, epoch, from, to))
+	return filepath.Join(Dir(root, table, partition), FileName(table, epoch, from, to))
 }
 
 // WriteFile writes rec to path atomically. The bytes depend only on rec.
@@ -79,7 +84,11 @@ func syncFile(path string) error {
 // but never committed. A lane calls it when it restores its checkpoint, before
 // it processes anything.
 func RemoveAfter(root, table string, partition int32, epochs int64) error {
-	dir := Dir(root, table, partition)
+	return RemoveAfterIn(Dir(root, table, partition), table, epochs)
+}
+
+// RemoveAfterIn is RemoveAfter for the files of a table in one folder.
+func RemoveAfterIn(dir, table string, epochs int64) error {
 	ents, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil

@@ -80,6 +80,49 @@ var (
 		}, nil)}
 )
 
+// RawEvents is the raw-event archive: every input record with its source
+// position and, when it decodes, its instrument and event time. It is
+// written as Parquet only, partitioned by event date, so that a backfill
+// over months does not depend on Kafka's retention.
+var RawEvents = Table{Name: "raw_events", Identity: []string{"src_partition", "src_offset"},
+	Schema: arrow.NewSchema([]arrow.Field{
+		field("src_partition", i32, false), field("src_offset", i64, false),
+		field("instrument_id", str, true), field("event_time", Timestamp, true),
+		field("raw", blob, false),
+	}, nil)}
+
+// RawEvent is one row of the raw-event archive.
+type RawEvent struct {
+	SrcPartition int32
+	SrcOffset    int64
+	InstrumentID string // "" when the record did not decode
+	EventTime    int64
+	Decoded      bool
+	Raw          []byte
+}
+
+// RawEventsRecord builds the Arrow record of raw_events rows. The caller
+// releases it.
+func RawEventsRecord(mem memory.Allocator, rows []RawEvent) arrow.RecordBatch {
+	rb := array.NewRecordBuilder(mem, RawEvents.Schema)
+	defer rb.Release()
+	for i := range rows {
+		r := &rows[i]
+		c := cols{rb: rb}
+		c.i32(r.SrcPartition)
+		c.i64(r.SrcOffset)
+		if r.Decoded {
+			c.str(r.InstrumentID)
+			c.ts(r.EventTime)
+		} else {
+			c.null()
+			c.null()
+		}
+		c.blob(r.Raw)
+	}
+	return rb.NewRecordBatch()
+}
+
 // Tables lists every output table in a fixed order.
 var Tables = []*Table{&WindowBars, &LateEvents, &Anomalies, &DeadLetters, &AttrHistory}
 
