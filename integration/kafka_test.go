@@ -365,3 +365,29 @@ func members(t *testing.T, group string) int {
 	}
 	return len(gs[group].Members)
 }
+
+// TestParity compares a streaming run with the archive on, a backfill from
+// the topic, a backfill from the archive and a backfill from the JSONL file:
+// all four output sets are equal, and `pricewatch diff` says so.
+func TestParity(t *testing.T) {
+	input, _ := workload(t, smallSpec())
+	topic := topicName(t)
+	b := strings.Join(brokers, ",")
+	cfg := filepath.Join(t.TempDir(), "job.yaml")
+	if err := os.WriteFile(cfg, []byte("archive:\n  enabled: true\nepoch:\n  records: 5000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", input)
+	runOut, topicOut, archOut, fileOut := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	pricewatch(t, "run", "--config", cfg, "--brokers", b, "--topic", topic, "--group", topic, "--out", runOut, "--exit-at-end")
+	pricewatch(t, "backfill", "--brokers", b, "--topic", topic, "--out", topicOut)
+	pricewatch(t, "backfill", "--archive", runOut, "--out", archOut)
+	pricewatch(t, "backfill", "--input", input, "--partitions", partitions, "--out", fileOut)
+	want := tables(t, runOut)
+	for name, dir := range map[string]string{"topic": topicOut, "archive": archOut, "jsonl": fileOut} {
+		requireEqual(t, "run vs backfill from "+name, want, tables(t, dir))
+		if msg, err := exec.Command(bin, "diff", runOut, dir).CombinedOutput(); err != nil {
+			t.Errorf("pricewatch diff run %s: %v\n%s", name, err, msg)
+		}
+	}
+}
