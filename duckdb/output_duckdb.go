@@ -143,6 +143,28 @@ func (s *Store) Load(ctx context.Context, source string, partition int32) (Check
 	return c, true, nil
 }
 
+// Anomalies returns the anomalies of a source partition's offsets [from, to),
+// in the order they were emitted.
+func (s *Store) Anomalies(ctx context.Context, partition int32, from, to int64) ([]schemas.Anomaly, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT instrument_id, epoch_us(event_time), detector, attribute, observed,
+		expected, threshold, score, reason, src_partition, src_offset FROM anomalies
+		WHERE src_partition = ? AND src_offset >= ? AND src_offset < ? ORDER BY src_offset, rowid`, partition, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot read anomalies: %w", err)
+	}
+	defer rows.Close()
+	var out []schemas.Anomaly
+	for rows.Next() {
+		var a schemas.Anomaly
+		if err := rows.Scan(&a.InstrumentID, &a.EventTime, &a.Detector, &a.Attribute, &a.Observed, &a.Expected,
+			&a.Threshold, &a.Score, &a.Reason, &a.SrcPartition, &a.SrcOffset); err != nil {
+			return nil, fmt.Errorf("duckdb: cannot read anomalies: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // TableFile is one epoch's Parquet file of one table.
 type TableFile struct {
 	Table *schemas.Table

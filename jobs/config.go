@@ -32,6 +32,20 @@ type Config struct {
 	Detectors detectors.Config `yaml:"detectors"`
 	History   history.Spec     `yaml:"history"`
 	Archive   Archive          `yaml:"archive"`
+	Alerts    Alerts           `yaml:"alerts"`
+}
+
+// Alerts is the optional alert topic of `run`.
+type Alerts struct {
+	// Topic receives every anomaly as a JSON record, exactly once for
+	// read_committed consumers. "" (the default) turns alerts off.
+	Topic string `yaml:"topic"`
+	// Partitions of the alert topic when the job creates it. Default 1.
+	Partitions int `yaml:"partitions"`
+	// TransactionalID of the alert producer. Default
+	// "pricewatch-<group>-<instance_id>", or with no instance id
+	// "pricewatch-<group>-<host>-<pid>".
+	TransactionalID string `yaml:"transactional_id"`
 }
 
 // Archive is the optional raw-event archive (see ArchiveDir).
@@ -88,6 +102,7 @@ func builtinDefaults() Config {
 		Windows:   windows.DefaultSpec(),
 		Detectors: detectors.DefaultConfig(),
 		History:   history.DefaultSpec(),
+		Alerts:    Alerts{Partitions: 1},
 	}
 }
 
@@ -148,6 +163,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Epoch.Interval < 0 {
 		return conf.Errorf("epoch.interval", c.Epoch.Interval, "want a duration of 0 (off) or more")
+	}
+	if c.Alerts.Partitions < 1 {
+		return conf.Errorf("alerts.partitions", c.Alerts.Partitions, "want a whole number of at least 1")
 	}
 	if err := c.Windows.Validate(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"pricewatch/duckdb"
+	"pricewatch/kafka"
 	"pricewatch/schemas"
 )
 
@@ -23,6 +25,7 @@ type Job struct {
 	mem      memory.Allocator
 	stats    Stats
 	onCommit func(partition int32, next int64) // called after each epoch commit
+	alerts   *kafka.Alerts                     // nil unless alerts.topic is set (run only)
 }
 
 // Open opens (creating) the output folder out for a job reading source.
@@ -35,6 +38,21 @@ func Open(cfg Config, out, source string) (*Job, error) {
 		return nil, err
 	}
 	return &Job{cfg: cfg, out: out, source: source, store: st, mem: memory.NewGoAllocator()}, nil
+}
+
+// publishAlerts publishes the anomalies of a partition's source offsets
+// [published, next) that the outputs hold but the alert topic does not:
+// those of epochs committed just before a crash.
+func (j *Job) publishAlerts(ctx context.Context, partition int32, next int64) error {
+	from := j.alerts.Published(partition)
+	if from >= next {
+		return nil
+	}
+	rows, err := j.store.Anomalies(ctx, partition, from, next)
+	if err != nil {
+		return err
+	}
+	return j.alerts.Publish(ctx, partition, rows, next)
 }
 
 // Close closes the output database.

@@ -221,6 +221,11 @@ func (l *lane) commit(ctx context.Context) error {
 	if err := j.store.Commit(ctx, e); err != nil {
 		return err
 	}
+	if j.alerts != nil {
+		if err := j.alerts.Publish(ctx, l.partition, l.batch.Anomalies, l.next); err != nil {
+			return err
+		}
+	}
 	j.stats.records.Add(l.records)
 	j.stats.add(&l.batch, l.records)
 	l.epochs = epoch

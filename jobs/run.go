@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -79,6 +80,13 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	}
 	r.cl = cl
 	defer cl.Close()
+	if cfg.Alerts.Topic != "" {
+		if j.alerts, err = kafka.NewAlerts(ctx, cfg.Source.Brokers, cfg.Alerts.Topic, cfg.Source.Topic,
+			transactionalID(cfg), cfg.Alerts.Partitions, opts.ClientOpts...); err != nil {
+			return nil, err
+		}
+		defer j.alerts.Close()
+	}
 	if opts.ExitAtEnd {
 		if r.ends, err = kafka.EndOffsets(ctx, cl, cfg.Source.Topic); err != nil {
 			return nil, err
@@ -218,6 +226,18 @@ func (r *runner) atEnd(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// transactionalID returns the alert producer's transactional id.
+func transactionalID(cfg Config) string {
+	if cfg.Alerts.TransactionalID != "" {
+		return cfg.Alerts.TransactionalID
+	}
+	if cfg.Source.InstanceID != "" {
+		return "pricewatch-" + cfg.Source.Group + "-" + cfg.Source.InstanceID
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("pricewatch-%s-%s-%d", cfg.Source.Group, host, os.Getpid())
+}
+
 func (r *runner) owned() []int32 {
 	ps := make([]int32, 0, len(r.lanes))
 	for p := range r.lanes {
@@ -235,6 +255,11 @@ func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
 	next, ok, err := l.restore(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if r.job.alerts != nil {
+		if err := r.job.publishAlerts(ctx, p, l.next); err != nil {
+			return nil, err
+		}
 	}
 	r.lanes[p] = l
 	r.log.Info("lane assigned", "topic", r.cfg.Source.Topic, "partition", p, "checkpoint", ok, "next_offset", next)
@@ -292,7 +317,11 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 				return offs, err
 			}
 		}
-		if c := o.EpochOffset().Offset; c > l.next {
+		c := o.EpochOffset().Offset
+		if r.job.alerts != nil {
+			c = max(c, r.job.alerts.Published(p)) // alerts out: their rows are written
+		}
+		if c > l.next {
 			l.silentUntil = c
 			r.log.Info("lane replays to rebuild state", "partition", p, "from", l.next, "to", c)
 		}

@@ -102,3 +102,17 @@ func CreateTopic(ctx context.Context, cl *kgo.Client, topic string, partitions i
 	}
 	return nil
 }
+
+// CreateCompactedTopic creates a one-partition compacted topic if it does
+// not exist yet.
+func CreateCompactedTopic(ctx context.Context, cl *kgo.Client, topic string) error {
+	compact := "compact"
+	resp, err := kadm.NewClient(cl).CreateTopics(ctx, 1, -1, map[string]*string{"cleanup.policy": &compact}, topic)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil && !isExists(err) {
+		return fmt.Errorf("kafka: cannot create topic %q: %w", topic, err)
+	}
+	return nil
+}

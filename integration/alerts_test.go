@@ -1,0 +1,117 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pricewatch/gen"
+	"pricewatch/kafka"
+)
+
+// TestAlertsExactlyOnce publishes anomalies to an alert topic while the job
+// is killed with SIGKILL and restarted; a read_committed consumer of the
+// alert topic then sees every anomaly of the outputs exactly once.
+func TestAlertsExactlyOnce(t *testing.T) {
+	s := gen.DefaultSpec()
+	s.Instruments, s.Events, s.PlantEvery = 300, 300_000, 3
+	input, _ := workload(t, s)
+	topic := topicName(t)
+	alerts := topic + "-alerts"
+	cfg := filepath.Join(t.TempDir(), "job.yaml")
+	yaml := fmt.Sprintf("epoch:\n  records: 2000\nalerts:\n  topic: %s\n  partitions: 2\ndetectors:\n  jump:\n    threshold: 0.003\n", alerts)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := strings.Join(brokers, ",")
+	pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", input)
+	out := t.TempDir()
+	args := []string{"run", "--config", cfg, "--brokers", b, "--topic", topic, "--group", topic,
+		"--instance-id", "alerts", "--out", out, "--exit-at-end"}
+	kills := 0
+	for i := 0; i < 12 && kills < 3; i++ {
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(800+300*i) * time.Millisecond)
+		if cmd.Process.Signal(syscall.SIGKILL) != nil {
+			cmd.Wait()
+			continue
+		}
+		var ee *exec.ExitError
+		if err := cmd.Wait(); errors.As(err, &ee) {
+			kills++
+		}
+	}
+	t.Logf("killed the job %d times", kills)
+	pricewatch(t, args...)
+
+	want := tables(t, out)["anomalies"]
+	if len(want) < 100 {
+		t.Fatalf("only %d anomalies; the test needs many", len(want))
+	}
+	got := consumeAlerts(t, alerts)
+	if len(got) != len(want) {
+		t.Errorf("alert topic has %d alerts, outputs have %d anomalies", len(got), len(want))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] == got[i-1] {
+			t.Fatalf("alert published twice: %s", got[i])
+		}
+	}
+	var keys []string
+	for _, row := range want {
+		f := strings.Split(row, " | ")
+		keys = append(keys, fmt.Sprintf("%s/%s/%s/%s", f[9], f[10], f[2], f[0]))
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, got) {
+		t.Errorf("alerts and anomalies differ")
+	}
+}
+
+// consumeAlerts reads an alert topic to its end with read_committed and
+// returns "partition/offset/detector/instrument" keys, sorted.
+func consumeAlerts(t *testing.T, topic string) []string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var keys []string
+	for idle := 0; idle < 3; {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		if fs.NumRecords() == 0 {
+			idle++
+			continue
+		}
+		idle = 0
+		fs.EachRecord(func(r *kgo.Record) {
+			var m kafka.AlertMessage
+			if err := json.Unmarshal(r.Value, &m); err != nil {
+				t.Fatalf("alert %q: %v", r.Value, err)
+			}
+			keys = append(keys, fmt.Sprintf("%d/%d/%s/%s", m.SrcPartition, m.SrcOffset, m.Detector, m.InstrumentID))
+		})
+	}
+	slices.Sort(keys)
+	return keys
+}
