@@ -54,6 +54,7 @@ type Result struct {
 type instrument struct {
 	id        string
 	rate      float64 // events per second at the session's quietest
+	sigma     float64 // per-tick log-return sd: a daily volatility of about 1.5%
 	price     float64
 	base      float64
 	tick      float64
@@ -98,6 +99,8 @@ func newGenerator(s Spec) *generator {
 			rate:  float64(s.Events) / s.Session.Seconds() / total / math.Pow(float64(i+1), 1.1) * 0.6,
 			price: roundTo(price, tick), base: roundTo(price, tick), tick: tick,
 		}
+		ticks := in.rate * 5 / 3 * s.Session.Seconds()
+		in.sigma = min(0.001, 0.015/math.Sqrt(max(ticks, 1)))
 		if s.PlantEvery > 0 && i%s.PlantEvery == s.PlantEvery-1 {
 			in.plant = kinds[(i/s.PlantEvery)%len(kinds)]
 			in.plantAt = g.start + g.span/4 + g.rng.Int64N(g.span/2)
@@ -185,7 +188,7 @@ func (g *generator) tick(in *instrument, t int64) {
 	if in.restoreAt {
 		in.restoreAt = false
 	} else {
-		in.price = roundTo(in.price*math.Exp(g.rng.NormFloat64()*0.001), in.tick)
+		in.price = roundTo(in.price*math.Exp(g.rng.NormFloat64()*in.sigma), in.tick)
 	}
 	price := in.price
 	if in.plant != "" && !in.planted && t >= in.plantAt {
