@@ -1,0 +1,135 @@
+package windows
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"pricewatch/schemas"
+)
+
+const (
+	benchInstruments = 10000
+	benchEvents      = 1 << 18
+	benchStep        = 100 // us between events: each instrument ~1 event/s
+)
+
+// benchStream pre-generates events in time order with up to 50ms of jitter,
+// over benchInstruments instruments picked at random, each with a price and
+// a volume.
+func benchStream(instruments int) []schemas.Event {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ids := make([]string, instruments)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("INST%05d", i)
+	}
+	price := make([]float64, instruments)
+	for i := range price {
+		price[i] = 100
+	}
+	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC).UnixMicro()
+	evs := make([]schemas.Event, benchEvents)
+	for i := range evs {
+		k := rng.IntN(instruments)
+		price[k] += rng.NormFloat64() * 0.05
+		evs[i] = schemas.Event{
+			InstrumentID: ids[k],
+			EventTime:    t0 + int64(i)*benchStep - rng.Int64N(50_000),
+			Attrs: []schemas.Attr{
+				{Name: "price", Value: num(price[k])},
+				{Name: "volume", Value: num(float64(1 + rng.IntN(100)))},
+			},
+			Offset: int64(i),
+		}
+	}
+	return evs
+}
+
+func benchProcess(b *testing.B, mod func(*Spec)) { benchProcessN(b, benchInstruments, mod) }
+
+func benchProcessN(b *testing.B, instruments int, mod func(*Spec)) {
+	spec := DefaultSpec()
+	spec.Tumbling = nil
+	mod(&spec)
+	eng, err := NewEngine(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := benchStream(instruments)
+	span := int64(len(evs)) * benchStep
+	var out Output
+	cycle := int64(0)
+	run := func(i int) {
+		j := i % len(evs)
+		if j == 0 {
+			cycle++
+		}
+		ev := evs[j]
+		ev.EventTime += cycle * span
+		eng.Process(&ev, &out)
+		if len(out.Bars) > 1<<15 || len(out.Late) > 1<<10 {
+			out.Reset()
+		}
+	}
+	for i := 0; i < 2*len(evs); i++ { // warm up: intern, fill pools
+		run(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run(i)
+	}
+	b.StopTimer()
+	if n := eng.OpenWindows(); n > 0 {
+		b.ReportMetric(float64(eng.StateBytes())/float64(n), "state-B/window")
+		b.ReportMetric(float64(n), "open-windows")
+	}
+}
+
+func BenchmarkProcessTumbling1m(b *testing.B) {
+	benchProcess(b, func(s *Spec) { s.Tumbling = durs("1m") })
+}
+
+// BenchmarkProcessTumbling1mHot has 500 instruments, whose state fits in
+// the CPU caches: the cost of the code rather than of memory latency.
+func BenchmarkProcessTumbling1mHot(b *testing.B) {
+	benchProcessN(b, 500, func(s *Spec) { s.Tumbling = durs("1m") })
+}
+
+func BenchmarkProcessHopping5m1m(b *testing.B) {
+	benchProcess(b, func(s *Spec) { s.Hopping = []HopSpec{{dur("5m"), dur("1m")}} })
+}
+
+func BenchmarkProcessSession3s(b *testing.B) {
+	benchProcess(b, func(s *Spec) { s.Session = []SessionSpec{{dur("3s")}} })
+}
+
+func BenchmarkProcessAllKinds(b *testing.B) {
+	benchProcess(b, func(s *Spec) {
+		s.Tumbling = durs("1m", "1h")
+		s.Hopping = []HopSpec{{dur("5m"), dur("1m")}}
+		s.Session = []SessionSpec{{dur("3s")}}
+	})
+}
+
+func BenchmarkCheckpoint(b *testing.B) {
+	spec := DefaultSpec()
+	eng, _ := NewEngine(spec)
+	var out Output
+	for _, ev := range benchStream(benchInstruments)[:1<<15] {
+		eng.Process(&ev, &out)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		data, err := eng.MarshalBinary()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := eng.UnmarshalBinary(data); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(data)))
+	}
+}
