@@ -80,7 +80,17 @@ func TestAlertsExactlyOnce(t *testing.T) {
 	}
 	slices.Sort(keys)
 	if !slices.Equal(keys, got) {
-		t.Errorf("alerts and anomalies differ")
+		inAlerts := map[string]bool{}
+		for _, k := range got {
+			inAlerts[k] = true
+		}
+		var missing []string
+		for _, k := range keys {
+			if !inAlerts[k] {
+				missing = append(missing, k)
+			}
+		}
+		t.Errorf("alerts and anomalies differ; anomalies never alerted (partition/offset/detector/instrument): %v", missing)
 	}
 }
 

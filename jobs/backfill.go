@@ -123,17 +123,17 @@ func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 	offsets := make([]int64, n)
 	dec := schemas.NewDecoder()
 	var ev schemas.Event
-	var key []byte
-	return files.Lines(paths, func(line []byte) error {
-		key = key[:0]
-		if dec.Decode(line, &ev) == nil {
-			key = append(key, ev.InstrumentID...)
-		}
-		p := kafka.Partition(key, n)
+	d := newDispatcher(ctx, b)
+	err := files.Lines(paths, func(line []byte) error {
+		p := kafka.Partition(dec.Key(line, &ev), n)
 		off := offsets[p]
 		offsets[p]++
-		return b.process(ctx, p, off, line)
+		return d.send(p, off, line)
 	})
+	if cerr := d.close(); err == nil || cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 // archive replays a raw-event archive in partition and offset order.
@@ -153,19 +153,26 @@ func (b *backfill) archive(ctx context.Context, dir string) error {
 		return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
 	}
 	defer rows.Close()
+	d := newDispatcher(ctx, b)
 	for rows.Next() {
 		var p int32
 		var off int64
 		var raw []byte
-		if err := rows.Scan(&p, &off, &raw); err != nil {
-			return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
+		if err = rows.Scan(&p, &off, &raw); err != nil {
+			break
 		}
-		if err := b.process(ctx, p, off, raw); err != nil {
-			return err
+		if err = d.send(p, off, raw); err != nil {
+			break
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
+	if err == nil {
+		err = rows.Err()
+	}
+	if cerr := d.close(); err == nil || cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: cannot replay the archive %q: %w", dir, err)
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ type Epoch struct {
 
 // DefaultConfig returns the config of jobs/default.yaml.
 func DefaultConfig() Config {
-	c, err := ParseConfig(defaultYAML)
+	c, err := decode(builtinDefaults(), defaultYAML)
 	if err != nil {
 		panic("jobs: default.yaml is invalid: " + err.Error())
 	}
@@ -123,10 +123,13 @@ func LoadConfig(path string) (Config, error) {
 	return c, nil
 }
 
-// ParseConfig decodes a YAML config over the defaults, rejecting unknown
-// keys, and validates it.
+// ParseConfig decodes a YAML config over the defaults of jobs/default.yaml,
+// rejecting unknown keys, and validates it.
 func ParseConfig(b []byte) (Config, error) {
-	c := builtinDefaults()
+	return decode(DefaultConfig(), b)
+}
+
+func decode(c Config, b []byte) (Config, error) {
 	d := yaml.NewDecoder(bytes.NewReader(b))
 	d.KnownFields(true)
 	if err := d.Decode(&c); err != nil && !errors.Is(err, io.EOF) {

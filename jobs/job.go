@@ -26,6 +26,7 @@ type Job struct {
 	stats    Stats
 	onCommit func(partition int32, next int64) // called after each epoch commit
 	alerts   *kafka.Alerts                     // nil unless alerts.topic is set (run only)
+	sink     *sink
 }
 
 // Open opens (creating) the output folder out for a job reading source.
@@ -37,7 +38,9 @@ func Open(cfg Config, out, source string) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Job{cfg: cfg, out: out, source: source, store: st, mem: memory.NewGoAllocator()}, nil
+	j := &Job{cfg: cfg, out: out, source: source, store: st, mem: memory.NewGoAllocator()}
+	j.sink = newSink(j)
+	return j, nil
 }
 
 // publishAlerts publishes the anomalies of a partition's source offsets
@@ -55,8 +58,11 @@ func (j *Job) publishAlerts(ctx context.Context, partition int32, next int64) er
 	return j.alerts.Publish(ctx, partition, rows, next)
 }
 
-// Close closes the output database.
-func (j *Job) Close() error { return j.store.Close() }
+// Close waits for the sink and closes the output database.
+func (j *Job) Close() error {
+	j.sink.close()
+	return j.store.Close()
+}
 
 // Stats returns the job's counters so far.
 func (j *Job) Stats() *Stats { return &j.stats }

@@ -28,7 +28,8 @@ type lane struct {
 	hist      *history.Interval
 	wout      windows.Output
 	ev        schemas.Event
-	batch     schemas.Batch
+	batch     *schemas.Batch
+	spare     chan *schemas.Batch // the batch the sink gives back
 	arch      *archive // nil unless archive.enabled
 
 	from int64 // first offset of the open epoch; -1 when none is open
@@ -53,7 +54,9 @@ func (j *Job) newLane(partition int32) (*lane, error) {
 	l := &lane{
 		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det,
 		hist: history.NewInterval(j.cfg.History), from: -1,
+		batch: &schemas.Batch{}, spare: make(chan *schemas.Batch, 1),
 	}
+	l.spare <- &schemas.Batch{}
 	if j.cfg.Archive.Enabled {
 		l.arch = &archive{}
 	}
@@ -168,14 +171,18 @@ func decodeReason(err error) string {
 	return err.Error()
 }
 
-// finish closes every open window (end of input) and commits.
+// finish closes every open window (end of input), commits, and waits until
+// the lane's epochs are durable.
 func (l *lane) finish(ctx context.Context) error {
 	if l.from < 0 {
 		l.from = l.next
 	}
 	l.win.Flush(l.partition, l.next-1, &l.wout)
 	l.takeWindows()
-	return l.commit(ctx)
+	if err := l.commit(ctx); err != nil {
+		return err
+	}
+	return l.durable()
 }
 
 // due reports whether the open epoch has been open for longer than
@@ -185,60 +192,44 @@ func (l *lane) due(now time.Time) bool {
 	return l.from >= 0 && iv > 0 && now.Sub(l.opened) >= iv
 }
 
-// commit writes the open epoch's rows to Parquet and commits them to DuckDB
-// with the lane's checkpoint.
+// commit ends the open epoch: it snapshots the lane's state and hands the
+// epoch's rows and checkpoint to the sink, which makes them durable in order
+// while the lane goes on. It blocks while the lane's previous epoch is still
+// being written (two epochs per lane at most).
 func (l *lane) commit(ctx context.Context) error {
 	if l.from < 0 {
 		return nil
 	}
 	j := l.job
-	e := &duckdb.Epoch{Source: j.source, Partition: l.partition, From: l.from, To: l.next - 1}
-	epoch := l.epochs + 1
-	for _, t := range schemas.Tables {
-		n := l.batch.Len(t)
-		if n == 0 {
-			continue
-		}
-		path := parquet.Path(j.out, t.Name, l.partition, epoch, e.From, e.To)
-		rec := l.batch.Record(j.mem, t)
-		err := parquet.WriteFile(path, rec)
-		rec.Release()
-		if err != nil {
-			return err
-		}
-		e.Files = append(e.Files, duckdb.TableFile{Table: t, Path: path, Rows: n})
-	}
-	if l.arch != nil {
-		if err := l.arch.write(j.mem, j.out, l.partition, epoch, e.From, e.To); err != nil {
-			return err
-		}
+	if err := j.sink.failure(); err != nil {
+		return err
 	}
 	state, err := l.marshal()
 	if err != nil {
 		return err
 	}
-	e.Checkpoint = duckdb.Checkpoint{NextOffset: l.next, State: state, Epochs: epoch}
-	if err := j.store.Commit(ctx, e); err != nil {
+	epoch := l.epochs + 1
+	w := &epochWork{lane: l, batch: l.batch, records: l.records,
+		epoch: duckdb.Epoch{Source: j.source, Partition: l.partition, From: l.from, To: l.next - 1,
+			Checkpoint: duckdb.Checkpoint{NextOffset: l.next, State: state, Epochs: epoch}}}
+	if l.arch != nil {
+		w.arch, l.arch.rows = l.arch.rows, nil
+	}
+	select {
+	case l.batch = <-l.spare:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := j.sink.submit(w); err != nil {
 		return err
 	}
-	if j.alerts != nil {
-		if err := j.alerts.Publish(ctx, l.partition, l.batch.Anomalies, l.next); err != nil {
-			return err
-		}
-	}
-	j.stats.records.Add(l.records)
-	j.stats.add(&l.batch, l.records)
 	l.epochs = epoch
-	l.batch.Reset()
-	if l.arch != nil {
-		l.arch.reset()
-	}
 	l.from, l.records = -1, 0
-	if j.onCommit != nil {
-		j.onCommit(l.partition, l.next)
-	}
 	return nil
 }
+
+// durable waits until every epoch handed to the sink is written.
+func (l *lane) durable() error { return l.job.sink.wait() }
 
 // laneState is the gob form of a lane's checkpointed state.
 type laneState struct {

@@ -40,7 +40,8 @@ type runner struct {
 	ends  map[int32]int64 // end offsets at start, with ExitAtEnd
 	fail  error           // first error from a rebalance callback
 
-	pending map[int32]int64 // offsets to commit to Kafka after their epoch committed
+	pmu     sync.Mutex      // guards pending: the sink reports from its own goroutine
+	pending map[int32]int64 // offsets to commit to Kafka after their epoch is durable
 }
 
 // Run consumes the config's topic as a member of its consumer group into
@@ -56,7 +57,21 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	if r.log == nil {
 		r.log = slog.Default()
 	}
-	j.onCommit = func(p int32, next int64) { r.pending[p] = next }
+	j.onCommit = func(p int32, next int64) {
+		r.pmu.Lock()
+		r.pending[p] = next
+		r.pmu.Unlock()
+	}
+	// Alerts first: lanes opened by the first assignment republish what a
+	// crash left unpublished, so the producer must exist before the group
+	// is joined.
+	if cfg.Alerts.Topic != "" {
+		if j.alerts, err = kafka.NewAlerts(ctx, cfg.Source.Brokers, cfg.Alerts.Topic, cfg.Source.Topic,
+			transactionalID(cfg), cfg.Alerts.Partitions, opts.ClientOpts...); err != nil {
+			return nil, err
+		}
+		defer j.alerts.Close()
+	}
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Source.Brokers...),
 		kgo.ConsumerGroup(cfg.Source.Group),
@@ -80,13 +95,6 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	}
 	r.cl = cl
 	defer cl.Close()
-	if cfg.Alerts.Topic != "" {
-		if j.alerts, err = kafka.NewAlerts(ctx, cfg.Source.Brokers, cfg.Alerts.Topic, cfg.Source.Topic,
-			transactionalID(cfg), cfg.Alerts.Partitions, opts.ClientOpts...); err != nil {
-			return nil, err
-		}
-		defer j.alerts.Close()
-	}
 	if opts.ExitAtEnd {
 		if r.ends, err = kafka.EndOffsets(ctx, cl, cfg.Source.Topic); err != nil {
 			return nil, err
@@ -204,6 +212,9 @@ func (r *runner) atEnd(ctx context.Context) (bool, error) {
 			}
 		}
 	}
+	if err := r.job.sink.wait(); err != nil {
+		return false, err
+	}
 	if err := r.commitOffsets(ctx); err != nil {
 		return false, err
 	}
@@ -268,14 +279,16 @@ func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
 
 // commitOffsets commits to Kafka the offsets whose epochs are durable.
 func (r *runner) commitOffsets(ctx context.Context) error {
-	if len(r.pending) == 0 {
-		return nil
-	}
+	r.pmu.Lock()
 	offs := map[int32]kgo.EpochOffset{}
 	for p, next := range r.pending {
 		offs[p] = kgo.EpochOffset{Epoch: -1, Offset: next}
 	}
 	clear(r.pending)
+	r.pmu.Unlock()
+	if len(offs) == 0 {
+		return nil
+	}
 	var cerr error
 	r.cl.CommitOffsetsSync(ctx, map[string]map[int32]kgo.EpochOffset{r.cfg.Source.Topic: offs},
 		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
@@ -349,6 +362,9 @@ func (r *runner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int3
 			delete(r.lanes, p)
 		}
 	}
+	if err := r.job.sink.wait(); err != nil && r.fail == nil {
+		r.fail = err
+	}
 	if err := r.commitOffsets(ctx); err != nil && r.fail == nil {
 		r.fail = err
 	}
@@ -381,7 +397,7 @@ func (r *runner) stop(atEnd bool) error {
 			err = errors.Join(err, l.commit(ctx))
 		}
 	}
-	err = errors.Join(err, r.commitOffsets(ctx))
+	err = errors.Join(err, r.job.sink.wait(), r.commitOffsets(ctx))
 	r.mu.Unlock()
 	r.cl.LeaveGroupContext(ctx)
 	return err

@@ -2,9 +2,11 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -21,6 +23,7 @@ import (
 // published (offsets from the published progress to the checkpoint) are
 // published again from the outputs, once. Alerts is safe for concurrent use.
 type Alerts struct {
+	mu       sync.Mutex // one transaction at a time
 	cl       *kgo.Client
 	topic    string
 	progress string
@@ -127,13 +130,30 @@ func (a *Alerts) progressKey(k []byte) (int32, bool) {
 
 // Published returns the next source offset whose alerts are not published
 // yet for a source partition (0 when none are).
-func (a *Alerts) Published(partition int32) int64 { return a.done[partition] }
+func (a *Alerts) Published(partition int32) int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.done[partition]
+}
 
 // Publish sends the anomalies of source offsets [Published(partition), next)
 // and moves the progress to next, in one transaction.
 func (a *Alerts) Publish(ctx context.Context, partition int32, rows []schemas.Anomaly, next int64) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err := a.cl.BeginTransaction(); err != nil {
 		return fmt.Errorf("kafka: cannot begin alert transaction: %w", err)
+	}
+	var (
+		pmu  sync.Mutex
+		perr error
+	)
+	promise := func(_ *kgo.Record, err error) {
+		if err != nil {
+			pmu.Lock()
+			perr = errors.Join(perr, err)
+			pmu.Unlock()
+		}
 	}
 	for i := range rows {
 		r := &rows[i]
@@ -144,12 +164,18 @@ func (a *Alerts) Publish(ctx context.Context, partition int32, rows []schemas.An
 		if err != nil {
 			return a.abort(ctx, err)
 		}
-		a.cl.Produce(ctx, &kgo.Record{Topic: a.topic, Key: []byte(r.InstrumentID), Value: v}, nil)
+		a.cl.Produce(ctx, &kgo.Record{Topic: a.topic, Key: []byte(r.InstrumentID), Value: v}, promise)
 	}
 	var next8 [8]byte
 	binary.BigEndian.PutUint64(next8[:], uint64(next))
-	a.cl.Produce(ctx, &kgo.Record{Topic: a.progress, Key: a.key(partition), Value: next8[:]}, nil)
-	if err := a.cl.Flush(ctx); err != nil {
+	a.cl.Produce(ctx, &kgo.Record{Topic: a.progress, Key: a.key(partition), Value: next8[:]}, promise)
+	err := a.cl.Flush(ctx)
+	if err == nil {
+		pmu.Lock()
+		err = perr
+		pmu.Unlock()
+	}
+	if err != nil {
 		return a.abort(ctx, err)
 	}
 	if err := a.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {

@@ -41,8 +41,8 @@ func Produce(ctx context.Context, cl *kgo.Client, topic string, paths []string) 
 	}
 	err = files.Lines(paths, func(line []byte) error {
 		var key []byte
-		if dec.Decode(line, &ev) == nil {
-			key = []byte(ev.InstrumentID)
+		if k := dec.Key(line, &ev); k != nil {
+			key = append([]byte(nil), k...)
 		}
 		rec := &kgo.Record{Topic: topic, Key: key, Value: append([]byte(nil), line...), Partition: Partition(key, parts)}
 		cl.Produce(ctx, rec, done)

@@ -1,0 +1,143 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+
+	"pricewatch/duckdb"
+	"pricewatch/parquet"
+	"pricewatch/schemas"
+)
+
+// epochWork is one lane epoch handed to the sink: its rows, its archive
+// records and its checkpoint.
+type epochWork struct {
+	lane    *lane
+	epoch   duckdb.Epoch
+	batch   *schemas.Batch
+	arch    []schemas.RawEvent
+	records int64
+}
+
+// sink writes epochs (Parquet files, then the DuckDB transaction with the
+// checkpoint, then alerts and the Kafka offset) on its own goroutine, in the
+// order they were submitted, so that lanes go on processing while an epoch
+// becomes durable. A lane hands over its batch and takes a spare one, so at
+// most two epochs per lane are in memory. The sink is safe for concurrent use.
+type sink struct {
+	job   *Job
+	queue chan *epochWork
+	mu    sync.Mutex
+	idle  *sync.Cond
+	busy  int   // submitted and not yet done
+	err   error // the first failure; every later epoch is dropped
+	done  chan struct{}
+}
+
+func newSink(j *Job) *sink {
+	s := &sink{job: j, queue: make(chan *epochWork, 16), done: make(chan struct{})}
+	s.idle = sync.NewCond(&s.mu)
+	go s.loop()
+	return s
+}
+
+func (s *sink) loop() {
+	defer close(s.done)
+	for w := range s.queue {
+		s.mu.Lock()
+		failed := s.err != nil
+		s.mu.Unlock()
+		var err error
+		if !failed {
+			err = s.write(w)
+		}
+		w.batch.Reset()
+		w.lane.spare <- w.batch
+		s.mu.Lock()
+		if err != nil && s.err == nil {
+			s.err = err
+		}
+		s.busy--
+		s.idle.Broadcast()
+		s.mu.Unlock()
+	}
+}
+
+// submit queues an epoch. It returns the sink's failure, if any, instead.
+func (s *sink) submit(w *epochWork) error {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return s.err
+	}
+	s.busy++
+	s.mu.Unlock()
+	s.queue <- w
+	return nil
+}
+
+// wait blocks until every submitted epoch is durable (or failed) and returns
+// the first failure.
+func (s *sink) wait() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.busy > 0 {
+		s.idle.Wait()
+	}
+	return s.err
+}
+
+// failure returns the first failure so far.
+func (s *sink) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *sink) close() {
+	close(s.queue)
+	<-s.done
+}
+
+// write makes one epoch durable: its Parquet files (temporary name, then
+// rename), the DuckDB transaction of its rows and checkpoint, its alerts,
+// and then reports the new offset.
+func (s *sink) write(w *epochWork) error {
+	j, e := s.job, &w.epoch
+	ctx := context.Background()
+	epoch := e.Checkpoint.Epochs
+	for _, t := range schemas.Tables {
+		n := w.batch.Len(t)
+		if n == 0 {
+			continue
+		}
+		path := parquet.Path(j.out, t.Name, e.Partition, epoch, e.From, e.To)
+		rec := w.batch.Record(j.mem, t)
+		err := parquet.WriteFile(path, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		e.Files = append(e.Files, duckdb.TableFile{Table: t, Path: path, Rows: n})
+	}
+	if w.arch != nil {
+		a := archive{rows: w.arch}
+		if err := a.write(j.mem, j.out, e.Partition, epoch, e.From, e.To); err != nil {
+			return err
+		}
+	}
+	if err := j.store.Commit(ctx, e); err != nil {
+		return err
+	}
+	if j.alerts != nil {
+		if err := j.alerts.Publish(ctx, e.Partition, w.batch.Anomalies, e.Checkpoint.NextOffset); err != nil {
+			return err
+		}
+	}
+	j.stats.records.Add(w.records)
+	j.stats.add(w.batch, w.records)
+	if j.onCommit != nil {
+		j.onCommit(e.Partition, e.Checkpoint.NextOffset)
+	}
+	return nil
+}
