@@ -37,7 +37,9 @@ func init() {
 			"run the job over JSONL files, a raw-event archive, or a bounded range of a topic", runBackfill},
 		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
 		{"sql", "--out DIR [--format table|csv|json] QUERY", "query the outputs (read-only)", runSQL},
+		{"report", "[--out DIR] [--instrument ID ...] [--file FILE]", "write an HTML page of charts of the outputs (offline, self-contained)", runReport},
 		{"diff", "DIR_A DIR_B [--table T ...]", "compare two output sets table by table; exit 1 when they differ", runDiff},
+		{"detect", "--input FILE [--time-col C] [--value-col C] [--detector NAME|ensemble] [--output FILE]", "score every row of a CSV or JSONL series online: timestamp,value,anomaly_score", runDetect},
 		{"gen", "[--out FILE] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL", runGen},
 		{"config", "[--config FILE]", "check a config file and print the effective config", runConfig},
 	}

@@ -160,3 +160,80 @@ func BenchmarkSetAll(b *testing.B) { bench(b, func(c *Config) { *c = allOn() }) 
 // BenchmarkLookup is the baseline: a Set with no detector, so only the
 // instrument lookup and reading the events.
 func BenchmarkLookup(b *testing.B) { bench(b, func(c *Config) {}) }
+
+// BenchmarkEnsemble runs the default detectors with the ensemble emitting
+// rows: the ensemble's own cost is the difference from SetDefaults.
+func BenchmarkEnsemble(b *testing.B) {
+	bench(b, func(c *Config) { *c = DefaultConfig(); c.Ensemble.Enabled = true })
+}
+
+// BenchmarkJumpGroups is jump with three instrument groups (by prefix and
+// id), to show that groups cost nothing per event.
+func BenchmarkJumpGroups(b *testing.B) {
+	bench(b, func(c *Config) {
+		c.Jump.Enabled = true
+		c.AddGroup("a", []string{"I0"}, nil, func(p *Params) { p.Jump.Threshold = 0.1 })
+		c.AddGroup("b", []string{"I1", "I2"}, []string{"I09999"}, func(p *Params) { p.Jump.Cooldown = 5 })
+		c.AddGroup("c", nil, []string{"I05000", "I06000"}, func(p *Params) { p.Jump.Enabled = false })
+	})
+}
+
+// barBench is a pre-generated lane of one-minute bars: 2000 instruments,
+// each with a bar in every window (sorted by instrument, as the window
+// engine emits them), counts about 20 and closes a random walk.
+func barBench(b *testing.B, edit func(c *Config)) {
+	const instruments, windowsN = 2000, 64
+	rng := rand.New(rand.NewPCG(3, 4))
+	ids := make([]string, instruments)
+	price := make([]float64, instruments)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("I%05d", i)
+		price[i] = 100
+	}
+	var bars []schemas.WindowBar
+	for w := range windowsN {
+		for i := range instruments {
+			open := price[i]
+			price[i] *= math.Exp(0.002 * rng.NormFloat64())
+			n := int64(15 + rng.IntN(10))
+			bars = append(bars, schemas.WindowBar{
+				InstrumentID: ids[i], Attribute: "price", WindowKind: "tumbling",
+				WindowStart: t0 + int64(w)*60e6, WindowEnd: t0 + int64(w+1)*60e6,
+				Open: open, Close: price[i], Count: n, Volume: float64(n * 10), HasVWAP: true,
+			})
+		}
+	}
+	s, err := NewSet(only(edit))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]schemas.Anomaly, 0, 64)
+	for k := range bars { // warm
+		out = s.ObserveBar(&bars[k], out[:0])
+	}
+	out = s.FlushBars(out[:0])
+	b.ReportAllocs()
+	b.ResetTimer()
+	k := 0
+	for range b.N {
+		if k == len(bars) {
+			b.StopTimer()
+			for j := range bars {
+				bars[j].WindowStart += windowsN * 60e6
+				bars[j].WindowEnd += windowsN * 60e6
+			}
+			k = 0
+			b.StartTimer()
+		}
+		out = s.ObserveBar(&bars[k], out[:0])
+		if k+1 == len(bars) || bars[k+1].WindowEnd != bars[k].WindowEnd {
+			out = s.FlushBars(out)
+		}
+		k++
+	}
+}
+
+func BenchmarkBurst(b *testing.B) { barBench(b, func(c *Config) { c.Burst.Enabled = true }) }
+func BenchmarkCrossSection(b *testing.B) {
+	barBench(b, func(c *Config) { c.CrossSection.Enabled = true })
+}

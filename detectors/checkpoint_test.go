@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"pricewatch/schemas"
+	"pricewatch/windows"
 )
 
 // richStream is a walk with something for every detector: planted jumps,
 // a base price, dropped events (seq gaps, and a silence long enough to be
-// stale), bad prices, a correction, a delete and a repeated seq.
+// stale), bad prices, a correction, a delete, a repeated seq and a burst.
 func richStream() []schemas.Event {
 	w := newWalk(99, 12, 4000, 0.001)
 	w.plant(0.08, 900, 2500)
@@ -43,6 +44,14 @@ func richStream() []schemas.Event {
 			ev.Op = schemas.OpDelete
 		}
 		out = append(out, ev)
+		if i == 4 && k >= 3000 && k < 3060 { // a burst: 20 events a second
+			for j := range 19 {
+				burst := ev
+				burst.EventTime += int64(j+1) * 40_000
+				burst.HasSeq = false
+				out = append(out, burst)
+			}
+		}
 		if i == 11 && k == 1700 {
 			out = append(out, ev) // a duplicate
 		}
@@ -55,12 +64,56 @@ func richStream() []schemas.Event {
 
 const bound = 2_000_000 // out-of-orderness bound of the test lane, µs
 
+// laneBars returns the bars a lane's window engine (the default spec, 1m
+// tumbling windows, 2 s out of order) emits while processing each event,
+// and at the end.
+func laneBars(t testing.TB, events []schemas.Event) (each [][]schemas.WindowBar, last []schemas.WindowBar) {
+	win, err := windows.NewEngine(windows.DefaultSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out windows.Output
+	for i := range events {
+		win.Process(&events[i], &out)
+		each = append(each, slices.Clone(out.Bars))
+		out.Reset()
+	}
+	win.Flush(3, int64(len(events)), &out)
+	return each, out.Bars
+}
+
+// feedLane passes events[from:to] and the bars they closed to s as a lane
+// does, without flushing held-back bars; maxT is the highest event time
+// before from.
+func feedLane(s *Set, events []schemas.Event, bars [][]schemas.WindowBar, from, to int, maxT int64, out []schemas.Anomaly) []schemas.Anomaly {
+	for i := from; i < to; i++ {
+		maxT = max(maxT, events[i].EventTime)
+		out = s.Observe(&events[i], maxT-bound, out)
+		for b := range bars[i] {
+			out = s.ObserveBar(&bars[i][b], out)
+		}
+	}
+	return out
+}
+
+// finish shows s the end-of-input bars and flushes.
+func finish(s *Set, last []schemas.WindowBar, out []schemas.Anomaly) []schemas.Anomaly {
+	for b := range last {
+		out = s.ObserveBar(&last[b], out)
+	}
+	return s.FlushBars(out)
+}
+
 func TestCheckpoint(t *testing.T) {
 	events := richStream()
+	bars, last := laneBars(t, events)
 	c := allOn()
-	full := run(t, c, events, bound)
+	c.Ensemble.Cooldown = 2
+	c.Burst.Cooldown = 1
+	ref, _ := NewSet(c)
+	full := finish(ref, last, feedLane(ref, events, bars, 0, len(events), math.MinInt64, nil))
 	rows := byDetector(full)
-	for _, name := range []string{"jump", "zscore", "limit_band", "sequence", "invalid", "ewma", "stale", "cusum", "mad"} {
+	for _, name := range []string{"jump", "zscore", "limit_band", "sequence", "invalid", "ewma", "stale", "cusum", "mad", "burst", "cross_section", "ensemble"} {
 		if len(rows[name]) == 0 {
 			t.Errorf("no %s rows: the stream should exercise every detector", name)
 		}
@@ -74,7 +127,7 @@ func TestCheckpoint(t *testing.T) {
 	slices.Sort(splits)
 	for _, split := range splits {
 		a, _ := NewSet(c)
-		got := feed(a, events[:split], bound, math.MinInt64, nil)
+		got := feedLane(a, events, bars, 0, split, math.MinInt64, nil)
 		snap, err := a.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +146,7 @@ func TestCheckpoint(t *testing.T) {
 		for _, ev := range events[:split] {
 			maxT = max(maxT, ev.EventTime)
 		}
-		got = feed(b, events[split:], bound, maxT, got)
+		got = finish(b, last, feedLane(b, events, bars, split, len(events), maxT, got))
 		if len(got) != len(full) {
 			t.Errorf("split %d: %d rows, uninterrupted %d", split, len(got), len(full))
 		}

@@ -25,7 +25,7 @@ func TestDefaultConfigValid(t *testing.T) {
 		t.Errorf("default detectors %q; want %q", got, want)
 	}
 	s, _ = NewSet(allOn())
-	want += " ewma stale cusum page_hinkley mad"
+	want += " ewma stale cusum page_hinkley mad burst cross_section ensemble"
 	if got := strings.Join(s.Detectors(), " "); got != want {
 		t.Errorf("all detectors %q; want %q", got, want)
 	}

@@ -17,6 +17,10 @@ type CUSUMConfig struct {
 	Enabled bool `yaml:"enabled"`
 	// Attributes are the numeric attributes checked. Default [price].
 	Attributes []string `yaml:"attributes"`
+	// Change is what is scored: "log" (log returns) or "diff"
+	// (differences, for series that may be zero or negative; min_stddev
+	// is then in the attribute's unit). Default "log".
+	Change string `yaml:"change"`
 	// Alpha is the weight of each return in the mean and sd, in (0, 1].
 	// Default 0.01, slow, so a drift is caught before it is learnt.
 	Alpha float64 `yaml:"alpha"`
@@ -29,10 +33,22 @@ type CUSUMConfig struct {
 	Warmup int `yaml:"warmup"`
 	// MinStddev floors the sd of log returns, >= 0. Default 0.0001.
 	MinStddev float64 `yaml:"min_stddev"`
+	// MinStddevMove floors the sd at this fraction of the instrument's
+	// typical move (the weighted mean size of its changes that are not
+	// zero, about one tick for a price; see noteMove), so that tick-sized
+	// moves of an instrument that seldom moves are not outliers; with it,
+	// nothing is scored until the series has moved once. >= 0, 0 turns it
+	// off. Default 1.
+	MinStddevMove float64 `yaml:"min_stddev_move"`
+	// Cooldown is how many returns after a flag give no flag, >= 0; an
+	// alarm in the cooldown restarts the sums silently. Default 0.
+	Cooldown int `yaml:"cooldown"`
 }
 
 func (c *CUSUMConfig) validate(v *validator, key string) {
-	statsConfig(v, key, c.Attributes, c.Alpha, c.Warmup, c.MinStddev)
+	moveConfig(v, key, c.MinStddevMove)
+	statsConfig(v, key, c.Attributes, c.Change, c.Alpha, c.Warmup, c.MinStddev)
+	v.cooldown(key+".cooldown", c.Cooldown)
 	if !(c.Drift >= 0) || math.IsInf(c.Drift, 0) {
 		v.fail(key+".drift", c.Drift, "want a number >= 0")
 	}
@@ -61,61 +77,83 @@ type cusumState struct {
 	Last     last
 	Stats    ewStats
 	Up, Down side
+	Move     float64 // typical move, see noteMove
+	Cool     int32
 }
 
 // cusum is the cusum detector. Observed is the value, Expected the value
 // the run started from, Threshold h, and Score 1 - h/S.
 type cusum struct {
-	cfg CUSUMConfig
-	tab table[cusumState]
-	buf []byte
+	cfgs []CUSUMConfig
+	tab  table[cusumState]
+	lv   lvl
+	buf  []byte
 }
 
-func newCUSUM(c CUSUMConfig) *cusum {
-	return &cusum{cfg: c, tab: newTable[cusumState](c.Attributes)}
+func newCUSUM(ps []Params) *cusum {
+	return &cusum{
+		cfgs: each(ps, func(p *Params) CUSUMConfig { return p.CUSUM }),
+		tab:  newTable[cusumState](ps[0].CUSUM.Attributes),
+	}
 }
 
-func (d *cusum) name() string                      { return "cusum" }
-func (d *cusum) add(string)                        { d.tab.add() }
-func (d *cusum) save() ([]byte, error)             { return d.tab.save() }
-func (d *cusum) load(b []byte, ids []string) error { return d.tab.load(b, ids) }
-func (d *cusum) stateBytes() int                   { return d.tab.bytes() }
+func (d *cusum) name() string                                 { return "cusum" }
+func (d *cusum) add(string, int32)                            { d.tab.add() }
+func (d *cusum) save() ([]byte, error)                        { return d.tab.save() }
+func (d *cusum) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
+func (d *cusum) stateBytes() int                              { return d.tab.bytes() }
+func (d *cusum) level() *lvl                                  { return &d.lv }
 
-func (d *cusum) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+func (d *cusum) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if !c.Enabled {
+		return out
+	}
+	diff := c.Change == "diff"
 	for a, name := range d.tab.attrs {
 		v, ok := ev.Attr(name)
 		if !ok {
 			continue
 		}
 		st := d.tab.at(ix, a)
-		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime)
-		if !ok || !(x > 0) {
+		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime, diff)
+		if !ok {
 			continue
 		}
-		r := math.Log(x / prev)
-		if !finite(r) { // x/prev overflowed or underflowed
+		r, ok := ret(x, prev, diff)
+		if !ok {
 			continue
 		}
-		if st.Stats.N >= int64(d.cfg.Warmup) {
-			z := (r - st.Stats.Mean) / st.Stats.stddev(d.cfg.MinStddev)
-			st.Up.step(z-d.cfg.Drift, prev)
-			st.Down.step(-z-d.cfg.Drift, prev)
-			if s := d.alarm(st); s != nil {
-				out = append(out, d.row(ev, name, x, s, s == &st.Up))
+		if st.Stats.N >= int64(c.Warmup) && (st.Move > 0 || c.MinStddevMove == 0) {
+			z := (r - st.Stats.Mean) / max(st.Stats.stddev(c.MinStddev), c.MinStddevMove*st.Move)
+			st.Up.step(z-c.Drift, prev)
+			st.Down.step(-z-c.Drift, prev)
+			d.lv.note(max(st.Up.Sum, st.Down.Sum)/c.Threshold, name, x, prev)
+			cooling := st.Cool > 0
+			if cooling {
+				st.Cool--
+			}
+			if s := d.alarm(c, st); s != nil {
+				if !cooling {
+					out = append(out, d.row(c, diff, ev, name, x, s, s == &st.Up))
+					st.Cool = int32(c.Cooldown)
+				}
 				st.Up, st.Down = side{}, side{}
 			}
 		}
-		st.Stats.add(r, d.cfg.Alpha)
+		noteMove(&st.Move, r, moveScale(x, diff))
+		st.Stats.add(r, c.Alpha)
 	}
 	return out
 }
 
 // alarm returns the side past the threshold, the larger if both are.
-func (d *cusum) alarm(st *cusumState) *side {
+func (d *cusum) alarm(c *CUSUMConfig, st *cusumState) *side {
 	switch {
-	case st.Up.Sum > d.cfg.Threshold && st.Up.Sum >= st.Down.Sum:
+	case st.Up.Sum > c.Threshold && st.Up.Sum >= st.Down.Sum:
 		return &st.Up
-	case st.Down.Sum > d.cfg.Threshold:
+	case st.Down.Sum > c.Threshold:
 		return &st.Down
 	}
 	return nil
@@ -123,7 +161,7 @@ func (d *cusum) alarm(st *cusumState) *side {
 
 // row builds the finding, e.g. reason "price 103.2 drifted up +3.2% from
 // 100 over 12 returns: CUSUM 10.4 sd; threshold 10, drift 0.5".
-func (d *cusum) row(ev *schemas.Event, attr string, x float64, s *side, up bool) schemas.Anomaly {
+func (d *cusum) row(c *CUSUMConfig, diff bool, ev *schemas.Event, attr string, x float64, s *side, up bool) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	b = append(b, ' ')
 	b = appendNum(b, x)
@@ -132,17 +170,18 @@ func (d *cusum) row(ev *schemas.Event, attr string, x float64, s *side, up bool)
 	} else {
 		b = append(b, " drifted down "...)
 	}
-	b = appendPct(b, x/s.Start-1, true)
+	b = appendMove(b, x, s.Start, diff)
 	b = append(b, " from "...)
 	b = appendNum(b, s.Start)
 	b = append(b, " over "...)
 	b = appendInt(b, int64(s.Run))
-	b = append(b, " returns: CUSUM "...)
-	b = appendOver(b, s.Sum, d.cfg.Threshold, false)
+	b = append(b, changes(diff)...)
+	b = append(b, ": CUSUM "...)
+	b = appendOver(b, s.Sum, c.Threshold, false)
 	b = append(b, " sd; threshold "...)
-	b = appendFixed(b, d.cfg.Threshold, 2)
+	b = appendFixed(b, c.Threshold, 2)
 	b = append(b, ", drift "...)
-	b = appendFixed(b, d.cfg.Drift, 2)
+	b = appendFixed(b, c.Drift, 2)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: ev.InstrumentID,
@@ -151,8 +190,8 @@ func (d *cusum) row(ev *schemas.Event, attr string, x float64, s *side, up bool)
 		Attribute:    attr,
 		Observed:     x,
 		Expected:     s.Start,
-		Threshold:    d.cfg.Threshold,
-		Score:        excess(s.Sum, d.cfg.Threshold),
+		Threshold:    c.Threshold,
+		Score:        excess(s.Sum, c.Threshold),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,
 		SrcOffset:    ev.Offset,

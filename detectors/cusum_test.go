@@ -12,6 +12,7 @@ func TestCUSUM(t *testing.T) {
 		c.CUSUM.Enabled = true
 		c.CUSUM.Warmup = 10
 		c.CUSUM.Threshold = 4
+		c.CUSUM.MinStddevMove = 0 // the sd alone (see TestMoveFloor)
 	})
 	// Returns ±1%, then a steady climb of +1% a tick: no single return
 	// stands out (z about 1), but their sum does.
@@ -29,6 +30,7 @@ func TestPageHinkley(t *testing.T) {
 		c.PageHinkley.Enabled = true
 		c.PageHinkley.Warmup = 10
 		c.PageHinkley.Threshold = 4
+		c.PageHinkley.MinStddevMove = 0
 	})
 	// As for cusum, but a decline of 2% a tick. The test runs from the end of the
 	// warm-up, so it has seen the ±1% returns before the decline.

@@ -15,10 +15,14 @@ type EWMAConfig struct {
 	Enabled bool `yaml:"enabled"`
 	// Attributes are the numeric attributes checked. Default [price].
 	Attributes []string `yaml:"attributes"`
+	// Change is what is scored: "log" (log returns) or "diff"
+	// (differences, for series that may be zero or negative; min_stddev
+	// is then in the attribute's unit). Default "log".
+	Change string `yaml:"change"`
 	// Alpha is the weight of each new return, in (0, 1]. Default 0.05
 	// (a memory of about 20 returns).
 	Alpha float64 `yaml:"alpha"`
-	// Threshold is the |z| flagged, > 0. Default 6.
+	// Threshold is the |z| flagged, > 0. Default 7.
 	Threshold float64 `yaml:"threshold"`
 	// Warmup is how many returns are folded in before any flag, >= 1.
 	// Default 30.
@@ -26,13 +30,21 @@ type EWMAConfig struct {
 	// MinStddev floors the standard deviation of log returns, >= 0.
 	// Default 0.0001.
 	MinStddev float64 `yaml:"min_stddev"`
+	// MinStddevMove floors the sd at this fraction of the instrument's
+	// typical move (the weighted mean size of its changes that are not
+	// zero, about one tick for a price; see noteMove), so that tick-sized
+	// moves of an instrument that seldom moves are not outliers; with it,
+	// nothing is scored until the series has moved once. >= 0, 0 turns it
+	// off. Default 1.
+	MinStddevMove float64 `yaml:"min_stddev_move"`
 	// Cooldown is how many returns after a flag are not flagged, >= 0.
 	// Default 0.
 	Cooldown int `yaml:"cooldown"`
 }
 
 func (c *EWMAConfig) validate(v *validator, key string) {
-	statsConfig(v, key, c.Attributes, c.Alpha, c.Warmup, c.MinStddev)
+	moveConfig(v, key, c.MinStddevMove)
+	statsConfig(v, key, c.Attributes, c.Change, c.Alpha, c.Warmup, c.MinStddev)
 	v.open(key+".threshold", c.Threshold, 0, math.Inf(1), "want a number > 0")
 	v.intRange(key+".cooldown", c.Cooldown, 0, maxEvents, "want an integer >= 0")
 }
@@ -41,71 +53,90 @@ func (c *EWMAConfig) validate(v *validator, key string) {
 type ewmaState struct {
 	Last  last
 	Stats ewStats
+	Move  float64 // typical move, see noteMove
 	Cool  int32
 }
 
 // ewma is the ewma detector. Score is 1 - threshold/|z|.
 type ewma struct {
-	cfg EWMAConfig
-	tab table[ewmaState]
-	buf []byte
+	cfgs []EWMAConfig
+	tab  table[ewmaState]
+	lv   lvl
+	buf  []byte
 }
 
-func newEWMA(c EWMAConfig) *ewma {
-	return &ewma{cfg: c, tab: newTable[ewmaState](c.Attributes)}
+func newEWMA(ps []Params) *ewma {
+	return &ewma{
+		cfgs: each(ps, func(p *Params) EWMAConfig { return p.EWMA }),
+		tab:  newTable[ewmaState](ps[0].EWMA.Attributes),
+	}
 }
 
-func (d *ewma) name() string                      { return "ewma" }
-func (d *ewma) add(string)                        { d.tab.add() }
-func (d *ewma) save() ([]byte, error)             { return d.tab.save() }
-func (d *ewma) load(b []byte, ids []string) error { return d.tab.load(b, ids) }
-func (d *ewma) stateBytes() int                   { return d.tab.bytes() }
+func (d *ewma) name() string                                 { return "ewma" }
+func (d *ewma) add(string, int32)                            { d.tab.add() }
+func (d *ewma) save() ([]byte, error)                        { return d.tab.save() }
+func (d *ewma) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
+func (d *ewma) stateBytes() int                              { return d.tab.bytes() }
+func (d *ewma) level() *lvl                                  { return &d.lv }
 
-func (d *ewma) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+func (d *ewma) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if !c.Enabled {
+		return out
+	}
+	diff := c.Change == "diff"
 	for a, name := range d.tab.attrs {
 		v, ok := ev.Attr(name)
 		if !ok {
 			continue
 		}
 		st := d.tab.at(ix, a)
-		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime)
-		if !ok || !(x > 0) {
+		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime, diff)
+		if !ok {
 			continue
 		}
-		r := math.Log(x / prev)
-		if !finite(r) { // x/prev overflowed or underflowed
+		r, ok := ret(x, prev, diff)
+		if !ok {
 			continue
 		}
-		if st.Cool > 0 {
-			st.Cool--
-		} else if st.Stats.N >= int64(d.cfg.Warmup) {
-			sd := st.Stats.stddev(d.cfg.MinStddev)
-			if z := (r - st.Stats.Mean) / sd; math.Abs(z) > d.cfg.Threshold {
-				out = append(out, d.row(ev, name, x, prev, z, sd))
-				st.Cool = int32(d.cfg.Cooldown)
+		if st.Stats.N >= int64(c.Warmup) && (st.Move > 0 || c.MinStddevMove == 0) {
+			sd := max(st.Stats.stddev(c.MinStddev), c.MinStddevMove*st.Move)
+			z := (r - st.Stats.Mean) / sd
+			d.lv.note(math.Abs(z)/c.Threshold, name, x, prev)
+			if st.Cool > 0 {
+				st.Cool--
+			} else if math.Abs(z) > c.Threshold {
+				out = append(out, d.row(c, diff, ev, name, x, prev, z, sd))
+				st.Cool = int32(c.Cooldown)
 			}
+		} else if st.Cool > 0 {
+			st.Cool--
 		}
-		st.Stats.add(r, d.cfg.Alpha)
+		noteMove(&st.Move, r, moveScale(x, diff))
+		st.Stats.add(r, c.Alpha)
 	}
 	return out
 }
 
 // row builds the finding, e.g. reason "price 105 is +5% from previous 100:
 // z-score +48.7 against the weighted returns (sd 0.1%); threshold 6".
-func (d *ewma) row(ev *schemas.Event, attr string, x, prev, z, sd float64) schemas.Anomaly {
+func (d *ewma) row(c *EWMAConfig, diff bool, ev *schemas.Event, attr string, x, prev, z, sd float64) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	b = append(b, ' ')
 	b = appendNum(b, x)
 	b = append(b, " is "...)
-	b = appendPct(b, x/prev-1, true)
+	b = appendMove(b, x, prev, diff)
 	b = append(b, " from previous "...)
 	b = appendNum(b, prev)
 	b = append(b, ": z-score "...)
-	b = appendOver(b, z, d.cfg.Threshold, true)
-	b = append(b, " against the weighted returns (sd "...)
-	b = appendPct(b, sd, false)
+	b = appendOver(b, z, c.Threshold, true)
+	b = append(b, " against the weighted"...)
+	b = append(b, changes(diff)...)
+	b = append(b, " (sd "...)
+	b = appendRet(b, sd, diff, false)
 	b = append(b, "); threshold "...)
-	b = appendFixed(b, d.cfg.Threshold, 2)
+	b = appendFixed(b, c.Threshold, 2)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: ev.InstrumentID,
@@ -114,8 +145,8 @@ func (d *ewma) row(ev *schemas.Event, attr string, x, prev, z, sd float64) schem
 		Attribute:    attr,
 		Observed:     x,
 		Expected:     prev,
-		Threshold:    d.cfg.Threshold,
-		Score:        excess(math.Abs(z), d.cfg.Threshold),
+		Threshold:    c.Threshold,
+		Score:        excess(math.Abs(z), c.Threshold),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,
 		SrcOffset:    ev.Offset,

@@ -12,6 +12,7 @@ func TestEWMA(t *testing.T) {
 		c.EWMA.Alpha = 0.2
 		c.EWMA.Warmup = 4
 		c.EWMA.Threshold = 4
+		c.EWMA.MinStddevMove = 0 // the sd alone (see TestMoveFloor)
 	})
 	var b builder
 	// Returns ±1% for the warm-up, then +10%: flagged. The -9.1% back is

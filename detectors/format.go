@@ -145,3 +145,48 @@ func excess(x, t float64) float64 {
 
 // finite reports whether v is neither NaN nor an infinity.
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// appendSig appends v with 4 significant digits (trailing zeros trimmed,
+// thousands separated; an exponent for very large or small values), with
+// signed an explicit sign: 0.012345 -> "0.01235", 1234567 -> "1.235e+06",
+// (-3, signed) -> "-3", (2.5, signed) -> "+2.5".
+func appendSig(b []byte, v float64, signed bool) []byte {
+	var tmp [32]byte
+	s := strconv.AppendFloat(tmp[:0], v, 'g', 4, 64)
+	if bytes.IndexByte(s, 'e') < 0 {
+		s = trimZeros(s)
+	}
+	if signed && len(s) > 0 && s[0] != '-' && s[0] != 'N' && !(len(s) == 1 && s[0] == '0') {
+		b = append(b, '+')
+	}
+	if bytes.IndexByte(s, 'e') >= 0 {
+		return append(b, s...)
+	}
+	return appendGrouped(b, s)
+}
+
+// appendMove appends the change from prev to x as the return-based
+// detectors score it: a signed percentage, or with diff a signed difference.
+func appendMove(b []byte, x, prev float64, diff bool) []byte {
+	if diff {
+		return appendSig(b, x-prev, true)
+	}
+	return appendPct(b, x/prev-1, true)
+}
+
+// appendRet appends a statistic of returns (log mode, as a percentage) or
+// of differences (diff mode).
+func appendRet(b []byte, v float64, diff, signed bool) []byte {
+	if diff {
+		return appendSig(b, v, signed)
+	}
+	return appendPct(b, v, signed)
+}
+
+// changes names what the return-based detectors score.
+func changes(diff bool) string {
+	if diff {
+		return " changes"
+	}
+	return " returns"
+}

@@ -30,6 +30,9 @@ func allOn() Config {
 	c.CUSUM.Enabled = true
 	c.PageHinkley.Enabled = true
 	c.MAD.Enabled = true
+	c.Burst.Enabled = true
+	c.CrossSection.Enabled = true
+	c.Ensemble.Enabled = true
 	return c
 }
 
@@ -133,3 +136,5 @@ func goRows(rows []schemas.Anomaly) string {
 	}
 	return b.String()
 }
+
+func strconvF(v float64) string { return fmt.Sprintf("%.6f", v) }

@@ -38,27 +38,33 @@ func (c *InvalidConfig) validate(v *validator, key string) {
 // values score 1, off-tick values 2*|distance to the nearest tick| in ticks
 // (1 halfway between two).
 type invalid struct {
-	cfg  InvalidConfig
-	tdec int // decimals of the tick size, to round the nearest tick
-	buf  []byte
+	cfgs  []InvalidConfig
+	tdecs []int // decimals of each tick size, to round the nearest tick
+	attrs []string
+	lv    lvl
+	buf   []byte
 }
 
-func newInvalid(c InvalidConfig) *invalid {
-	d := &invalid{cfg: c}
-	s := strconv.FormatFloat(c.TickSize, 'f', -1, 64)
-	for i := range s {
-		if s[i] == '.' {
-			d.tdec = len(s) - i - 1
+func newInvalid(ps []Params) *invalid {
+	d := &invalid{cfgs: each(ps, func(p *Params) InvalidConfig { return p.Invalid }), attrs: ps[0].Invalid.Attributes}
+	for _, c := range d.cfgs {
+		s, tdec := strconv.FormatFloat(c.TickSize, 'f', -1, 64), 0
+		for i := range s {
+			if s[i] == '.' {
+				tdec = len(s) - i - 1
+			}
 		}
+		d.tdecs = append(d.tdecs, tdec)
 	}
 	return d
 }
 
-func (d *invalid) name() string                      { return "invalid" }
-func (d *invalid) add(string)                        {}
-func (d *invalid) save() ([]byte, error)             { return nil, nil }
-func (d *invalid) load(b []byte, ids []string) error { return nil }
-func (d *invalid) stateBytes() int                   { return 0 }
+func (d *invalid) name() string                         { return "invalid" }
+func (d *invalid) add(string, int32)                    {}
+func (d *invalid) save() ([]byte, error)                { return nil, nil }
+func (d *invalid) load([]byte, []string, []int32) error { return nil }
+func (d *invalid) stateBytes() int                      { return 0 }
+func (d *invalid) level() *lvl                          { return &d.lv }
 
 // Kinds of invalid values.
 const (
@@ -68,11 +74,14 @@ const (
 	invOffTick
 )
 
-func (d *invalid) observe(_ int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
-	if ev.Op == schemas.OpDelete {
+func (d *invalid) observe(_, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if ev.Op == schemas.OpDelete || !c.Enabled {
 		return out
 	}
-	for _, name := range d.cfg.Attributes {
+	mark := len(out)
+	for _, name := range d.attrs {
 		v, ok := ev.Attr(name)
 		if !ok {
 			continue
@@ -80,21 +89,25 @@ func (d *invalid) observe(_ int32, ev *schemas.Event, _ int64, out []schemas.Ano
 		x := v.Num
 		switch {
 		case v.Kind == schemas.KindString:
-			out = append(out, d.row(ev, name, 0, 0, invString, 1))
+			out = append(out, d.row(c, ev, name, 0, 0, invString, 1))
 		case v.Kind != schemas.KindNumber:
 		case !finite(x):
-			out = append(out, d.row(ev, name, x, 0, invNonFinite, 1))
+			out = append(out, d.row(c, ev, name, x, 0, invNonFinite, 1))
 		case x <= 0:
-			out = append(out, d.row(ev, name, x, 0, invNonPositive, 1))
-		case d.cfg.TickSize > 0:
-			r := x / d.cfg.TickSize
+			out = append(out, d.row(c, ev, name, x, 0, invNonPositive, 1))
+		case c.TickSize > 0:
+			r := x / c.TickSize
 			n := math.Round(r)
 			if off := math.Abs(r - n); off > max(1e-6, r*1e-14) {
-				p := math.Pow10(d.tdec)
-				near := math.Round(n*d.cfg.TickSize*p) / p
-				out = append(out, d.row(ev, name, x, near, invOffTick, min(1, 2*off)))
+				p := math.Pow10(d.tdecs[g])
+				near := math.Round(n*c.TickSize*p) / p
+				out = append(out, d.row(c, ev, name, x, near, invOffTick, min(1, 2*off)))
 			}
 		}
+	}
+	for i := mark; i < len(out); i++ {
+		a := &out[i]
+		d.lv.noteScore(a.Score, a.Attribute, a.Observed, a.Expected)
 	}
 	return out
 }
@@ -102,7 +115,7 @@ func (d *invalid) observe(_ int32, ev *schemas.Event, _ int64, out []schemas.Ano
 // row builds the finding; the reason is one of "price is a string, not a
 // number", "price NaN is not a finite number", "price -5 is not positive"
 // or "price 100.07 is off the 0.05 tick; nearest 100.05".
-func (d *invalid) row(ev *schemas.Event, attr string, x, near float64, kind int, score float64) schemas.Anomaly {
+func (d *invalid) row(c *InvalidConfig, ev *schemas.Event, attr string, x, near float64, kind int, score float64) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	thr := 0.0
 	switch kind {
@@ -117,7 +130,7 @@ func (d *invalid) row(ev *schemas.Event, attr string, x, near float64, kind int,
 		b = appendNum(b, x)
 		b = append(b, " is not positive"...)
 	case invOffTick:
-		thr = d.cfg.TickSize
+		thr = c.TickSize
 		b = append(b, ' ')
 		b = appendNum(b, x)
 		b = append(b, " is off the "...)

@@ -17,43 +17,69 @@ type JumpConfig struct {
 	Attributes []string `yaml:"attributes"`
 	// Threshold is the relative change flagged, in (0, 1]. Default 0.05 (5%).
 	Threshold float64 `yaml:"threshold"`
+	// Cooldown is how many ticks of the instrument and attribute after a
+	// flag are not flagged, >= 0. Default 0.
+	Cooldown int `yaml:"cooldown"`
 }
 
 func (c *JumpConfig) validate(v *validator, key string) {
 	v.attrs(key+".attributes", c.Attributes)
 	v.open(key+".threshold", c.Threshold, 0, 1, "want a number in (0, 1]")
+	v.cooldown(key+".cooldown", c.Cooldown)
+}
+
+// jumpState is the jump state of one (instrument, attribute).
+type jumpState struct {
+	Last last
+	Cool int32 // ticks left in the cooldown
 }
 
 // jump is the jump detector. Score is 1 - threshold/|change|: 0 at the
 // threshold, 0.5 at twice it.
 type jump struct {
-	thr float64
-	tab table[last]
-	buf []byte
+	cfgs []JumpConfig
+	tab  table[jumpState]
+	lv   lvl
+	buf  []byte
 }
 
-func newJump(c JumpConfig) *jump {
-	return &jump{thr: c.Threshold, tab: newTable[last](c.Attributes)}
+func newJump(ps []Params) *jump {
+	return &jump{
+		cfgs: each(ps, func(p *Params) JumpConfig { return p.Jump }),
+		tab:  newTable[jumpState](ps[0].Jump.Attributes),
+	}
 }
 
-func (d *jump) name() string                      { return "jump" }
-func (d *jump) add(string)                        { d.tab.add() }
-func (d *jump) save() ([]byte, error)             { return d.tab.save() }
-func (d *jump) load(b []byte, ids []string) error { return d.tab.load(b, ids) }
-func (d *jump) stateBytes() int                   { return d.tab.bytes() }
+func (d *jump) name() string                                 { return "jump" }
+func (d *jump) add(string, int32)                            { d.tab.add() }
+func (d *jump) save() ([]byte, error)                        { return d.tab.save() }
+func (d *jump) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
+func (d *jump) stateBytes() int                              { return d.tab.bytes() }
+func (d *jump) level() *lvl                                  { return &d.lv }
 
-func (d *jump) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+func (d *jump) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if !c.Enabled {
+		return out
+	}
 	for a, name := range d.tab.attrs {
 		v, ok := ev.Attr(name)
 		if !ok {
 			continue
 		}
-		x, prev, ok := d.tab.at(ix, a).tick(ev.Op, v, ev.EventTime)
+		st := d.tab.at(ix, a)
+		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime, false)
 		if !ok || !(prev > 0) {
 			continue
 		}
-		if change := x/prev - 1; math.Abs(change) > d.thr {
-			out = append(out, d.row(ev, name, x, prev, change))
+		change := x/prev - 1
+		d.lv.note(math.Abs(change)/c.Threshold, name, x, prev)
+		if st.Cool > 0 {
+			st.Cool--
+		} else if math.Abs(change) > c.Threshold {
+			out = append(out, d.row(c, ev, name, x, prev, change))
+			st.Cool = int32(c.Cooldown)
 		}
 	}
 	return out
@@ -61,7 +87,7 @@ func (d *jump) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anoma
 
 // row builds the finding, e.g. reason
 // "price 91,500 is 31.3% above previous 69,700; threshold 5%".
-func (d *jump) row(ev *schemas.Event, attr string, x, prev, change float64) schemas.Anomaly {
+func (d *jump) row(c *JumpConfig, ev *schemas.Event, attr string, x, prev, change float64) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	b = append(b, ' ')
 	b = appendNum(b, x)
@@ -74,7 +100,7 @@ func (d *jump) row(ev *schemas.Event, attr string, x, prev, change float64) sche
 	}
 	b = appendNum(b, prev)
 	b = append(b, "; threshold "...)
-	b = appendPct(b, d.thr, false)
+	b = appendPct(b, c.Threshold, false)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: ev.InstrumentID,
@@ -83,8 +109,8 @@ func (d *jump) row(ev *schemas.Event, attr string, x, prev, change float64) sche
 		Attribute:    attr,
 		Observed:     x,
 		Expected:     prev,
-		Threshold:    d.thr,
-		Score:        excess(math.Abs(change), d.thr),
+		Threshold:    c.Threshold,
+		Score:        excess(math.Abs(change), c.Threshold),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,
 		SrcOffset:    ev.Offset,

@@ -22,6 +22,10 @@ type LimitBandConfig struct {
 	// Band is the relative distance from the base allowed, > 0.
 	// Default 0.30 (±30%).
 	Band float64 `yaml:"band"`
+	// Cooldown is how many checked events of the instrument after a flag
+	// are not flagged, >= 0, so a price that stays outside the band gives
+	// one row per cooldown+1 events. Default 0: every one is flagged.
+	Cooldown int `yaml:"cooldown"`
 }
 
 func (c *LimitBandConfig) validate(v *validator, key string) {
@@ -35,37 +39,50 @@ func (c *LimitBandConfig) validate(v *validator, key string) {
 		}
 	}
 	v.open(key+".band", c.Band, 0, math.Inf(1), "want a number > 0")
+	v.cooldown(key+".cooldown", c.Cooldown)
 }
 
 // baseState is the latest base price of one instrument.
 type baseState struct {
 	Base float64
 	Has  bool
+	Cool int32 // checked events left in the cooldown
 }
 
 // limitBand is the limit_band detector. Score is 1 - band/|x/base - 1|.
 type limitBand struct {
-	cfg   LimitBandConfig
+	cfgs  []LimitBandConfig
+	attrs []string
+	base  string
 	bases table[baseState] // one row per instrument
+	lv    lvl
 	buf   []byte
 }
 
-func newLimitBand(c LimitBandConfig) *limitBand {
-	return &limitBand{cfg: c, bases: newTable[baseState]([]string{c.BaseAttribute})}
+func newLimitBand(ps []Params) *limitBand {
+	c := ps[0].LimitBand
+	return &limitBand{
+		cfgs:  each(ps, func(p *Params) LimitBandConfig { return p.LimitBand }),
+		attrs: c.Attributes, base: c.BaseAttribute,
+		bases: newTable[baseState]([]string{c.BaseAttribute}),
+	}
 }
 
-func (d *limitBand) name() string                      { return "limit_band" }
-func (d *limitBand) add(string)                        { d.bases.add() }
-func (d *limitBand) save() ([]byte, error)             { return d.bases.save() }
-func (d *limitBand) load(b []byte, ids []string) error { return d.bases.load(b, ids) }
-func (d *limitBand) stateBytes() int                   { return d.bases.bytes() }
+func (d *limitBand) name() string                                 { return "limit_band" }
+func (d *limitBand) add(string, int32)                            { d.bases.add() }
+func (d *limitBand) save() ([]byte, error)                        { return d.bases.save() }
+func (d *limitBand) load(b []byte, ids []string, _ []int32) error { return d.bases.load(b, ids) }
+func (d *limitBand) stateBytes() int                              { return d.bases.bytes() }
+func (d *limitBand) level() *lvl                                  { return &d.lv }
 
-func (d *limitBand) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
-	if ev.Op == schemas.OpDelete {
+func (d *limitBand) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if ev.Op == schemas.OpDelete || !c.Enabled {
 		return out
 	}
 	st := d.bases.at(ix, 0)
-	if v, ok := ev.Attr(d.cfg.BaseAttribute); ok {
+	if v, ok := ev.Attr(d.base); ok {
 		switch {
 		case v.Kind == schemas.KindNull:
 			st.Has = false
@@ -76,21 +93,32 @@ func (d *limitBand) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.
 	if !st.Has {
 		return out
 	}
-	for _, name := range d.cfg.Attributes {
+	cooling, checked, flagged := st.Cool > 0, false, false
+	for _, name := range d.attrs {
 		x, ok := ev.Num(name)
 		if !ok || !finite(x) {
 			continue
 		}
-		if dev := x/st.Base - 1; math.Abs(dev) > d.cfg.Band {
-			out = append(out, d.row(ev, name, x, st.Base, dev))
+		checked = true
+		dev := x/st.Base - 1
+		d.lv.note(math.Abs(dev)/c.Band, name, x, st.Base)
+		if !cooling && math.Abs(dev) > c.Band {
+			out = append(out, d.row(c, ev, name, x, st.Base, dev))
+			flagged = true
 		}
+	}
+	switch {
+	case flagged:
+		st.Cool = int32(c.Cooldown)
+	case checked && cooling:
+		st.Cool--
 	}
 	return out
 }
 
 // row builds the finding, e.g. reason
 // "price 140 is 40% above base_price 100; band ±30%".
-func (d *limitBand) row(ev *schemas.Event, attr string, x, base, dev float64) schemas.Anomaly {
+func (d *limitBand) row(c *LimitBandConfig, ev *schemas.Event, attr string, x, base, dev float64) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	b = append(b, ' ')
 	b = appendNum(b, x)
@@ -101,11 +129,11 @@ func (d *limitBand) row(ev *schemas.Event, attr string, x, base, dev float64) sc
 	} else {
 		b = append(b, " below "...)
 	}
-	b = append(b, d.cfg.BaseAttribute...)
+	b = append(b, d.base...)
 	b = append(b, ' ')
 	b = appendNum(b, base)
 	b = append(b, "; band ±"...)
-	b = appendPct(b, d.cfg.Band, false)
+	b = appendPct(b, c.Band, false)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: ev.InstrumentID,
@@ -114,8 +142,8 @@ func (d *limitBand) row(ev *schemas.Event, attr string, x, base, dev float64) sc
 		Attribute:    attr,
 		Observed:     x,
 		Expected:     base,
-		Threshold:    d.cfg.Band,
-		Score:        excess(math.Abs(dev), d.cfg.Band),
+		Threshold:    c.Band,
+		Score:        excess(math.Abs(dev), c.Band),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,
 		SrcOffset:    ev.Offset,

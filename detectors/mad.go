@@ -15,6 +15,10 @@ type MADConfig struct {
 	Enabled bool `yaml:"enabled"`
 	// Attributes are the numeric attributes checked. Default [price].
 	Attributes []string `yaml:"attributes"`
+	// Change is what is scored: "log" (log returns) or "diff"
+	// (differences, for series that may be zero or negative; min_stddev
+	// is then in the attribute's unit). Default "log".
+	Change string `yaml:"change"`
 	// Window is how many past returns are kept, 3 to 1000. Work per event
 	// is O(window). Default 50.
 	Window int `yaml:"window"`
@@ -27,6 +31,13 @@ type MADConfig struct {
 	// MinStddev floors the robust sd (1.4826 * MAD) of log returns, >= 0.
 	// Default 0.0001.
 	MinStddev float64 `yaml:"min_stddev"`
+	// MinStddevMove floors the sd at this fraction of the instrument's
+	// typical move (the weighted mean size of its changes that are not
+	// zero, about one tick for a price; see noteMove), so that tick-sized
+	// moves of an instrument that seldom moves are not outliers; with it,
+	// nothing is scored until the series has moved once. >= 0, 0 turns it
+	// off. Default 1.
+	MinStddevMove float64 `yaml:"min_stddev_move"`
 	// Cooldown is how many returns after a flag are not flagged, >= 0.
 	// Default 0.
 	Cooldown int `yaml:"cooldown"`
@@ -35,7 +46,9 @@ type MADConfig struct {
 const maxMADWindow = 1000
 
 func (c *MADConfig) validate(v *validator, key string) {
+	moveConfig(v, key, c.MinStddevMove)
 	v.attrs(key+".attributes", c.Attributes)
+	v.change(key+".change", c.Change)
 	v.intRange(key+".window", c.Window, 3, maxMADWindow, "want an integer from 3 to 1000")
 	v.open(key+".threshold", c.Threshold, 0, math.Inf(1), "want a number > 0")
 	v.intRange(key+".min_events", c.MinEvents, 3, max(3, c.Window), "want an integer from 3 to window")
@@ -52,6 +65,7 @@ type madState struct {
 	Ring   []float64
 	Sorted []float64 // len is the number of returns held
 	Head   int32
+	Move   float64 // typical move, see noteMove
 	Cool   int32
 }
 
@@ -141,25 +155,30 @@ func devKth(a []float64, i0 int, med float64, k int) float64 {
 // mad is the mad detector. Score is 1 - threshold/|z|; Expected is the
 // previous value.
 type mad struct {
-	cfg MADConfig
-	tab table[madState]
-	buf []byte
+	cfgs []MADConfig
+	tab  table[madState]
+	lv   lvl
+	buf  []byte
 }
 
-func newMAD(c MADConfig) *mad {
-	return &mad{cfg: c, tab: newTable[madState](c.Attributes)}
+func newMAD(ps []Params) *mad {
+	return &mad{
+		cfgs: each(ps, func(p *Params) MADConfig { return p.MAD }),
+		tab:  newTable[madState](ps[0].MAD.Attributes),
+	}
 }
 
 func (d *mad) name() string          { return "mad" }
-func (d *mad) add(string)            { d.tab.add() }
+func (d *mad) add(string, int32)     { d.tab.add() }
 func (d *mad) save() ([]byte, error) { return d.tab.save() }
+func (d *mad) level() *lvl           { return &d.lv }
 
-func (d *mad) load(b []byte, ids []string) error {
+func (d *mad) load(b []byte, ids []string, grp []int32) error {
 	if err := d.tab.load(b, ids); err != nil {
 		return err
 	}
 	for i := range d.tab.rows {
-		d.tab.rows[i].resize(d.cfg.Window)
+		d.tab.rows[i].resize(d.cfgs[grp[i/d.tab.rowsPer()]].Window)
 	}
 	return nil
 }
@@ -195,32 +214,43 @@ func (d *mad) stateBytes() int {
 	return n
 }
 
-func (d *mad) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+func (d *mad) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if !c.Enabled {
+		return out
+	}
+	diff := c.Change == "diff"
 	for a, name := range d.tab.attrs {
 		v, ok := ev.Attr(name)
 		if !ok {
 			continue
 		}
 		st := d.tab.at(ix, a)
-		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime)
-		if !ok || !(x > 0) {
+		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime, diff)
+		if !ok {
 			continue
 		}
-		r := math.Log(x / prev)
-		if !finite(r) { // x/prev overflowed or underflowed
+		r, ok := ret(x, prev, diff)
+		if !ok {
 			continue
 		}
-		if st.Cool > 0 {
-			st.Cool--
-		} else if len(st.Sorted) >= d.cfg.MinEvents {
+		if len(st.Sorted) >= c.MinEvents && (st.Move > 0 || c.MinStddevMove == 0) {
 			med, m := medianMAD(st.Sorted)
-			sd := max(1.4826*m, d.cfg.MinStddev)
-			if z := (r - med) / sd; math.Abs(z) > d.cfg.Threshold {
-				out = append(out, d.row(ev, name, x, prev, z, sd, len(st.Sorted)))
-				st.Cool = int32(d.cfg.Cooldown)
+			sd := max(1.4826*m, c.MinStddev, c.MinStddevMove*st.Move)
+			z := (r - med) / sd
+			d.lv.note(math.Abs(z)/c.Threshold, name, x, prev)
+			if st.Cool > 0 {
+				st.Cool--
+			} else if math.Abs(z) > c.Threshold {
+				out = append(out, d.row(c, diff, ev, name, x, prev, z, sd, len(st.Sorted)))
+				st.Cool = int32(c.Cooldown)
 			}
+		} else if st.Cool > 0 {
+			st.Cool--
 		}
-		st.push(r, d.cfg.Window)
+		noteMove(&st.Move, r, moveScale(x, diff))
+		st.push(r, c.Window)
 	}
 	return out
 }
@@ -228,22 +258,23 @@ func (d *mad) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomal
 // row builds the finding, e.g. reason "price 105 is +5% from previous 100:
 // robust z-score +40.1 against the last 50 returns (robust sd 0.12%);
 // threshold 8".
-func (d *mad) row(ev *schemas.Event, attr string, x, prev, z, sd float64, n int) schemas.Anomaly {
+func (d *mad) row(c *MADConfig, diff bool, ev *schemas.Event, attr string, x, prev, z, sd float64, n int) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	b = append(b, ' ')
 	b = appendNum(b, x)
 	b = append(b, " is "...)
-	b = appendPct(b, x/prev-1, true)
+	b = appendMove(b, x, prev, diff)
 	b = append(b, " from previous "...)
 	b = appendNum(b, prev)
 	b = append(b, ": robust z-score "...)
-	b = appendOver(b, z, d.cfg.Threshold, true)
+	b = appendOver(b, z, c.Threshold, true)
 	b = append(b, " against the last "...)
 	b = appendInt(b, int64(n))
-	b = append(b, " returns (robust sd "...)
-	b = appendPct(b, sd, false)
+	b = append(b, changes(diff)...)
+	b = append(b, " (robust sd "...)
+	b = appendRet(b, sd, diff, false)
 	b = append(b, "); threshold "...)
-	b = appendFixed(b, d.cfg.Threshold, 2)
+	b = appendFixed(b, c.Threshold, 2)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: ev.InstrumentID,
@@ -252,8 +283,8 @@ func (d *mad) row(ev *schemas.Event, attr string, x, prev, z, sd float64, n int)
 		Attribute:    attr,
 		Observed:     x,
 		Expected:     prev,
-		Threshold:    d.cfg.Threshold,
-		Score:        excess(math.Abs(z), d.cfg.Threshold),
+		Threshold:    c.Threshold,
+		Score:        excess(math.Abs(z), c.Threshold),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,
 		SrcOffset:    ev.Offset,

@@ -17,6 +17,10 @@ type PageHinkleyConfig struct {
 	Enabled bool `yaml:"enabled"`
 	// Attributes are the numeric attributes checked. Default [price].
 	Attributes []string `yaml:"attributes"`
+	// Change is what is scored: "log" (log returns) or "diff"
+	// (differences, for series that may be zero or negative; min_stddev
+	// is then in the attribute's unit). Default "log".
+	Change string `yaml:"change"`
 	// Alpha is the weight of each return in the mean and sd used to
 	// standardize, in (0, 1]. Default 0.01.
 	Alpha float64 `yaml:"alpha"`
@@ -29,10 +33,22 @@ type PageHinkleyConfig struct {
 	Warmup int `yaml:"warmup"`
 	// MinStddev floors the sd of log returns, >= 0. Default 0.0001.
 	MinStddev float64 `yaml:"min_stddev"`
+	// MinStddevMove floors the sd at this fraction of the instrument's
+	// typical move (the weighted mean size of its changes that are not
+	// zero, about one tick for a price; see noteMove), so that tick-sized
+	// moves of an instrument that seldom moves are not outliers; with it,
+	// nothing is scored until the series has moved once. >= 0, 0 turns it
+	// off. Default 1.
+	MinStddevMove float64 `yaml:"min_stddev_move"`
+	// Cooldown is how many returns after a flag give no flag, >= 0; an
+	// alarm in the cooldown restarts the test silently. Default 0.
+	Cooldown int `yaml:"cooldown"`
 }
 
 func (c *PageHinkleyConfig) validate(v *validator, key string) {
-	statsConfig(v, key, c.Attributes, c.Alpha, c.Warmup, c.MinStddev)
+	moveConfig(v, key, c.MinStddevMove)
+	statsConfig(v, key, c.Attributes, c.Change, c.Alpha, c.Warmup, c.MinStddev)
+	v.cooldown(key+".cooldown", c.Cooldown)
 	if !(c.Delta >= 0) || math.IsInf(c.Delta, 0) {
 		v.fail(key+".delta", c.Delta, "want a number >= 0")
 	}
@@ -47,60 +63,84 @@ type phState struct {
 	ZBar          float64 // their mean z
 	Up, UpMin     float64
 	Down, DownMin float64
+	Move          float64 // typical move, see noteMove
+	Cool          int32
 }
 
 // pageHinkley is the page_hinkley detector. Observed is the value,
 // Expected the previous one, Threshold lambda and Score 1 - lambda/rise.
 type pageHinkley struct {
-	cfg PageHinkleyConfig
-	tab table[phState]
-	buf []byte
+	cfgs []PageHinkleyConfig
+	tab  table[phState]
+	lv   lvl
+	buf  []byte
 }
 
-func newPageHinkley(c PageHinkleyConfig) *pageHinkley {
-	return &pageHinkley{cfg: c, tab: newTable[phState](c.Attributes)}
+func newPageHinkley(ps []Params) *pageHinkley {
+	return &pageHinkley{
+		cfgs: each(ps, func(p *Params) PageHinkleyConfig { return p.PageHinkley }),
+		tab:  newTable[phState](ps[0].PageHinkley.Attributes),
+	}
 }
 
-func (d *pageHinkley) name() string                      { return "page_hinkley" }
-func (d *pageHinkley) add(string)                        { d.tab.add() }
-func (d *pageHinkley) save() ([]byte, error)             { return d.tab.save() }
-func (d *pageHinkley) load(b []byte, ids []string) error { return d.tab.load(b, ids) }
-func (d *pageHinkley) stateBytes() int                   { return d.tab.bytes() }
+func (d *pageHinkley) name() string                                 { return "page_hinkley" }
+func (d *pageHinkley) add(string, int32)                            { d.tab.add() }
+func (d *pageHinkley) save() ([]byte, error)                        { return d.tab.save() }
+func (d *pageHinkley) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
+func (d *pageHinkley) stateBytes() int                              { return d.tab.bytes() }
+func (d *pageHinkley) level() *lvl                                  { return &d.lv }
 
-func (d *pageHinkley) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+func (d *pageHinkley) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if !c.Enabled {
+		return out
+	}
+	diff := c.Change == "diff"
 	for a, name := range d.tab.attrs {
 		v, ok := ev.Attr(name)
 		if !ok {
 			continue
 		}
 		st := d.tab.at(ix, a)
-		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime)
-		if !ok || !(x > 0) {
+		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime, diff)
+		if !ok {
 			continue
 		}
-		r := math.Log(x / prev)
-		if !finite(r) { // x/prev overflowed or underflowed
+		r, ok := ret(x, prev, diff)
+		if !ok {
 			continue
 		}
-		if st.Stats.N >= int64(d.cfg.Warmup) {
-			z := (r - st.Stats.Mean) / st.Stats.stddev(d.cfg.MinStddev)
-			if rise, up := d.test(st, z); rise > d.cfg.Threshold {
-				out = append(out, d.row(ev, name, x, prev, rise, up))
-				*st = phState{Last: st.Last, Stats: st.Stats}
+		if st.Stats.N >= int64(c.Warmup) && (st.Move > 0 || c.MinStddevMove == 0) {
+			z := (r - st.Stats.Mean) / max(st.Stats.stddev(c.MinStddev), c.MinStddevMove*st.Move)
+			rise, up := d.test(c, st, z)
+			d.lv.note(rise/c.Threshold, name, x, prev)
+			cooling := st.Cool > 0
+			if cooling {
+				st.Cool--
+			}
+			if rise > c.Threshold {
+				cool := st.Cool
+				if !cooling {
+					out = append(out, d.row(c, diff, ev, name, x, prev, rise, up))
+					cool = int32(c.Cooldown)
+				}
+				*st = phState{Last: st.Last, Stats: st.Stats, Move: st.Move, Cool: cool}
 			}
 		}
-		st.Stats.add(r, d.cfg.Alpha)
+		noteMove(&st.Move, r, moveScale(x, diff))
+		st.Stats.add(r, c.Alpha)
 	}
 	return out
 }
 
 // test folds z into both sums and returns the larger rise and its side.
-func (d *pageHinkley) test(st *phState, z float64) (rise float64, up bool) {
+func (d *pageHinkley) test(c *PageHinkleyConfig, st *phState, z float64) (rise float64, up bool) {
 	st.N++
 	st.ZBar += (z - st.ZBar) / float64(st.N)
-	st.Up += z - st.ZBar - d.cfg.Delta
+	st.Up += z - st.ZBar - c.Delta
 	st.UpMin = min(st.UpMin, st.Up)
-	st.Down += st.ZBar - z - d.cfg.Delta
+	st.Down += st.ZBar - z - c.Delta
 	st.DownMin = min(st.DownMin, st.Down)
 	ru, rd := st.Up-st.UpMin, st.Down-st.DownMin
 	if ru >= rd {
@@ -112,25 +152,29 @@ func (d *pageHinkley) test(st *phState, z float64) (rise float64, up bool) {
 // row builds the finding, e.g. reason "price 103.2 is +0.5% from previous
 // 102.7: Page-Hinkley rise 21.3 sd, mean return up; threshold 20,
 // delta 0.5".
-func (d *pageHinkley) row(ev *schemas.Event, attr string, x, prev, rise float64, up bool) schemas.Anomaly {
+func (d *pageHinkley) row(c *PageHinkleyConfig, diff bool, ev *schemas.Event, attr string, x, prev, rise float64, up bool) schemas.Anomaly {
 	b := append(d.buf[:0], attr...)
 	b = append(b, ' ')
 	b = appendNum(b, x)
 	b = append(b, " is "...)
-	b = appendPct(b, x/prev-1, true)
+	b = appendMove(b, x, prev, diff)
 	b = append(b, " from previous "...)
 	b = appendNum(b, prev)
 	b = append(b, ": Page-Hinkley rise "...)
-	b = appendOver(b, rise, d.cfg.Threshold, false)
+	b = appendOver(b, rise, c.Threshold, false)
 	if up {
-		b = append(b, " sd, mean return up"...)
+		b = append(b, " sd, mean"...)
+		b = append(b, changes(diff)[:len(changes(diff))-1]...)
+		b = append(b, " up"...)
 	} else {
-		b = append(b, " sd, mean return down"...)
+		b = append(b, " sd, mean"...)
+		b = append(b, changes(diff)[:len(changes(diff))-1]...)
+		b = append(b, " down"...)
 	}
 	b = append(b, "; threshold "...)
-	b = appendFixed(b, d.cfg.Threshold, 2)
+	b = appendFixed(b, c.Threshold, 2)
 	b = append(b, ", delta "...)
-	b = appendFixed(b, d.cfg.Delta, 2)
+	b = appendFixed(b, c.Delta, 2)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: ev.InstrumentID,
@@ -139,8 +183,8 @@ func (d *pageHinkley) row(ev *schemas.Event, attr string, x, prev, rise float64,
 		Attribute:    attr,
 		Observed:     x,
 		Expected:     prev,
-		Threshold:    d.cfg.Threshold,
-		Score:        excess(rise, d.cfg.Threshold),
+		Threshold:    c.Threshold,
+		Score:        excess(rise, c.Threshold),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,
 		SrcOffset:    ev.Offset,

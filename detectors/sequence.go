@@ -20,12 +20,17 @@ type SequenceConfig struct {
 	// MaxGap is how many missing numbers a gap may have without a finding,
 	// 0 to 2^53. Default 0: every gap is flagged.
 	MaxGap int64 `yaml:"max_gap"`
+	// Cooldown is how many sequenced events of the instrument after a
+	// finding give no finding, >= 0 (they still move the reference).
+	// Default 0.
+	Cooldown int `yaml:"cooldown"`
 }
 
 func (c *SequenceConfig) validate(v *validator, key string) {
 	if c.MaxGap < 0 || c.MaxGap > 1<<53 {
 		v.fail(key+".max_gap", c.MaxGap, "want an integer from 0 to 2^53")
 	}
+	v.cooldown(key+".cooldown", c.Cooldown)
 }
 
 // seqState is the sequence state of one instrument.
@@ -33,26 +38,32 @@ type seqState struct {
 	High    int64 // highest seq seen
 	Resume  int64 // seq that means "numbering restarted", after a regression
 	Has     bool
-	Resumes bool // Resume is set
+	Resumes bool  // Resume is set
+	Cool    int32 // sequenced events left in the cooldown
 }
 
 // sequence is the sequence detector. Duplicates and regressions score 1; a
 // gap of m missing scores 1 - (max_gap+1)/(m+1).
 type sequence struct {
-	maxGap int64
-	tab    table[seqState] // one row per instrument
-	buf    []byte
+	cfgs []SequenceConfig
+	tab  table[seqState] // one row per instrument
+	lv   lvl
+	buf  []byte
 }
 
-func newSequence(c SequenceConfig) *sequence {
-	return &sequence{maxGap: c.MaxGap, tab: newTable[seqState]([]string{"seq"})}
+func newSequence(ps []Params) *sequence {
+	return &sequence{
+		cfgs: each(ps, func(p *Params) SequenceConfig { return p.Sequence }),
+		tab:  newTable[seqState]([]string{"seq"}),
+	}
 }
 
-func (d *sequence) name() string                      { return "sequence" }
-func (d *sequence) add(string)                        { d.tab.add() }
-func (d *sequence) save() ([]byte, error)             { return d.tab.save() }
-func (d *sequence) load(b []byte, ids []string) error { return d.tab.load(b, ids) }
-func (d *sequence) stateBytes() int                   { return d.tab.bytes() }
+func (d *sequence) name() string                                 { return "sequence" }
+func (d *sequence) add(string, int32)                            { d.tab.add() }
+func (d *sequence) save() ([]byte, error)                        { return d.tab.save() }
+func (d *sequence) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
+func (d *sequence) stateBytes() int                              { return d.tab.bytes() }
+func (d *sequence) level() *lvl                                  { return &d.lv }
 
 // Kinds of sequence findings.
 const (
@@ -61,27 +72,42 @@ const (
 	seqRegression
 )
 
-func (d *sequence) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
-	if !ev.HasSeq {
+func (d *sequence) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
+	d.lv.R = 0
+	c := &d.cfgs[g]
+	if !ev.HasSeq || !c.Enabled {
 		return out
 	}
 	st := d.tab.at(ix, 0)
 	seq, resumes := ev.Seq, st.Resumes && ev.Seq == st.Resume
 	st.Resumes = false
+	kind, score, high := -1, 0.0, st.High
 	switch {
 	case !st.Has || resumes:
 		st.High, st.Has = seq, true
 	case seq == st.High:
-		out = append(out, d.row(ev, st.High, seqDuplicate, 1))
+		kind, score = seqDuplicate, 1
 	case seq < st.High:
-		out = append(out, d.row(ev, st.High, seqRegression, 1))
+		kind, score = seqRegression, 1
 		st.Resume, st.Resumes = seq+1, true
 	default:
-		if missing := seq - st.High - 1; missing > d.maxGap {
-			score := 1 - float64(d.maxGap+1)/float64(missing+1)
-			out = append(out, d.row(ev, st.High, seqGap, score))
+		if missing := seq - st.High - 1; missing > c.MaxGap {
+			kind, score = seqGap, 1-float64(c.MaxGap+1)/float64(missing+1)
 		}
 		st.High = seq
+	}
+	switch {
+	case kind < 0:
+		if st.Cool > 0 {
+			st.Cool--
+		}
+	case st.Cool > 0:
+		d.lv.noteScore(score, "seq", float64(seq), float64(high+1))
+		st.Cool--
+	default:
+		d.lv.noteScore(score, "seq", float64(seq), float64(high+1))
+		out = append(out, d.row(c, ev, high, kind, score))
+		st.Cool = int32(c.Cooldown)
 	}
 	return out
 }
@@ -89,7 +115,7 @@ func (d *sequence) observe(ix int32, ev *schemas.Event, _ int64, out []schemas.A
 // row builds the finding; the reason is one of
 // "seq 105 after 100: 4 missing; max gap 0", "seq 100 repeats the previous seq"
 // or "seq 90 is below the highest seq seen 100".
-func (d *sequence) row(ev *schemas.Event, high int64, kind int, score float64) schemas.Anomaly {
+func (d *sequence) row(c *SequenceConfig, ev *schemas.Event, high int64, kind int, score float64) schemas.Anomaly {
 	b := append(d.buf[:0], "seq "...)
 	b = appendInt(b, ev.Seq)
 	switch kind {
@@ -99,7 +125,7 @@ func (d *sequence) row(ev *schemas.Event, high int64, kind int, score float64) s
 		b = append(b, ": "...)
 		b = appendInt(b, ev.Seq-high-1)
 		b = append(b, " missing; max gap "...)
-		b = appendInt(b, d.maxGap)
+		b = appendInt(b, c.MaxGap)
 	case seqDuplicate:
 		b = append(b, " repeats the previous seq"...)
 	case seqRegression:
@@ -114,7 +140,7 @@ func (d *sequence) row(ev *schemas.Event, high int64, kind int, score float64) s
 		Attribute:    "seq",
 		Observed:     float64(ev.Seq),
 		Expected:     float64(high + 1),
-		Threshold:    float64(d.maxGap),
+		Threshold:    float64(c.MaxGap),
 		Score:        score,
 		Reason:       string(b),
 		SrcPartition: ev.Partition,

@@ -24,7 +24,7 @@ import (
 type StaleConfig struct {
 	// Enabled turns the detector on. Default false.
 	Enabled bool `yaml:"enabled"`
-	// Factor is how many typical intervals make a gap, > 1. Default 10.
+	// Factor is how many typical intervals make a gap, > 1. Default 20.
 	Factor float64 `yaml:"factor"`
 	// Alpha is the weight of each new interval, in (0, 1]. Gaps are capped
 	// at factor times the typical interval before they are folded in, so
@@ -72,24 +72,28 @@ type staleEntry struct {
 // watermark passes it is queued again at the current deadline. So an
 // upsert costs O(1), plus O(log n) about once per allowed gap.
 type stale struct {
-	cfg  StaleConfig
+	cfgs []StaleConfig
 	ids  []string
+	grp  []int32
 	st   []staleState
 	heap []staleEntry // by (Deadline, Ix)
 	buf  []byte
 }
 
-func newStale(c StaleConfig) *stale { return &stale{cfg: c} }
+func newStale(ps []Params) *stale {
+	return &stale{cfgs: each(ps, func(p *Params) StaleConfig { return p.Stale })}
+}
 
 func (d *stale) name() string { return "stale" }
 
-func (d *stale) add(id string) {
+func (d *stale) add(id string, g int32) {
 	d.ids = append(d.ids, id)
+	d.grp = append(d.grp, g)
 	d.st = append(d.st, staleState{})
 }
 
 func (d *stale) stateBytes() int {
-	return cap(d.ids)*16 + cap(d.st)*int(unsafe.Sizeof(staleState{})) + cap(d.heap)*16
+	return cap(d.ids)*16 + cap(d.grp)*4 + cap(d.st)*int(unsafe.Sizeof(staleState{})) + cap(d.heap)*16
 }
 
 // staleSnapshot is the checkpoint of the stale detector.
@@ -102,7 +106,7 @@ func (d *stale) save() ([]byte, error) {
 	return encodeGob(&staleSnapshot{States: d.st, Heap: d.heap})
 }
 
-func (d *stale) load(b []byte, ids []string) error {
+func (d *stale) load(b []byte, ids []string, grp []int32) error {
 	snap := staleSnapshot{States: make([]staleState, len(ids))}
 	if b != nil {
 		snap = staleSnapshot{}
@@ -119,15 +123,17 @@ func (d *stale) load(b []byte, ids []string) error {
 		}
 	}
 	d.ids = append([]string(nil), ids...)
+	d.grp = append([]int32(nil), grp...)
 	d.st, d.heap = snap.States, snap.Heap
 	return nil
 }
 
-func (d *stale) observe(ix int32, ev *schemas.Event, wm int64, out []schemas.Anomaly) []schemas.Anomaly {
-	switch ev.Op {
-	case schemas.OpUpsert:
-		d.update(ix, ev.EventTime)
-	case schemas.OpDelete:
+func (d *stale) observe(ix, g int32, ev *schemas.Event, wm int64, out []schemas.Anomaly) []schemas.Anomaly {
+	switch {
+	case !d.cfgs[g].Enabled:
+	case ev.Op == schemas.OpUpsert:
+		d.update(ix, &d.cfgs[g], ev.EventTime)
+	case ev.Op == schemas.OpDelete:
 		d.st[ix] = staleState{} // its heap entry, if any, is dropped when popped
 	}
 	for len(d.heap) > 0 && d.heap[0].Deadline < wm {
@@ -147,7 +153,7 @@ func (d *stale) observe(ix int32, ev *schemas.Event, wm int64, out []schemas.Ano
 
 // update folds in an upsert at event time t and arms the instrument.
 // Upserts not after the latest one change nothing.
-func (d *stale) update(ix int32, t int64) {
+func (d *stale) update(ix int32, c *StaleConfig, t int64) {
 	st := &d.st[ix]
 	if !st.Seen {
 		st.Last, st.Seen = t, true
@@ -160,17 +166,17 @@ func (d *stale) update(ix int32, t int64) {
 	if st.Count == 0 {
 		st.Interval = gap
 	} else {
-		gap = min(gap, d.cfg.Factor*st.Interval)
-		st.Interval += d.cfg.Alpha * (gap - st.Interval)
+		gap = min(gap, c.Factor*st.Interval)
+		st.Interval += c.Alpha * (gap - st.Interval)
 	}
 	st.Last = t
 	if st.Count < math.MaxInt32 {
 		st.Count++
 	}
-	if int(st.Count) < d.cfg.Warmup {
+	if int(st.Count) < c.Warmup {
 		return
 	}
-	st.Deadline = st.Last + max(int64(d.cfg.Factor*st.Interval), d.cfg.MinGap.Micros())
+	st.Deadline = st.Last + max(int64(c.Factor*st.Interval), c.MinGap.Micros())
 	if !st.Armed {
 		st.Armed = true
 		d.push(ix, st.Deadline)
@@ -180,7 +186,7 @@ func (d *stale) update(ix int32, t int64) {
 // row builds the finding, e.g. reason "no update for 2m0s since
 // 2024-03-01T09:30:00.000000Z; typical interval 1.5s, factor 10".
 func (d *stale) row(ev *schemas.Event, ix int32, wm int64) schemas.Anomaly {
-	st := &d.st[ix]
+	st, c := &d.st[ix], &d.cfgs[d.grp[ix]]
 	gap := float64(wm - st.Last)
 	b := append(d.buf[:0], "no update for "...)
 	b = appendDur(b, gap)
@@ -189,7 +195,7 @@ func (d *stale) row(ev *schemas.Event, ix int32, wm int64) schemas.Anomaly {
 	b = append(b, "; typical interval "...)
 	b = appendDur(b, st.Interval)
 	b = append(b, ", factor "...)
-	b = appendFixed(b, d.cfg.Factor, 2)
+	b = appendFixed(b, c.Factor, 2)
 	d.buf = b
 	return schemas.Anomaly{
 		InstrumentID: d.ids[ix],
@@ -197,7 +203,7 @@ func (d *stale) row(ev *schemas.Event, ix int32, wm int64) schemas.Anomaly {
 		Detector:     d.name(),
 		Observed:     gap / 1e6,
 		Expected:     st.Interval / 1e6,
-		Threshold:    d.cfg.Factor,
+		Threshold:    c.Factor,
 		Score:        excess(gap, float64(st.Deadline-st.Last)),
 		Reason:       string(b),
 		SrcPartition: ev.Partition,

@@ -48,6 +48,9 @@ func (t *table[T]) save() ([]byte, error) {
 	return encodeGob(&tableSnapshot[T]{Attrs: t.attrs, Rows: t.rows})
 }
 
+// rowsPer returns the number of rows of each instrument.
+func (t *table[T]) rowsPer() int { return len(t.attrs) }
+
 // load replaces the rows with saved ones for len(ids) instruments. Saved
 // attributes are matched to the configured ones by name; a configured
 // attribute that was not saved starts empty. With no saved state (b is nil)
@@ -103,8 +106,9 @@ type last struct {
 //   - Strings and non-finite numbers are ignored (see the invalid detector).
 //   - A non-positive x is reported but never kept as the previous value, so
 //     the previous value is always positive and ratios and log returns of
-//     the next tick are defined.
-func (l *last) tick(op schemas.Op, v schemas.Value, t int64) (x, prev float64, ok bool) {
+//     the next tick are defined; with keepAny (detectors scoring
+//     differences) it is kept like any other.
+func (l *last) tick(op schemas.Op, v schemas.Value, t int64, keepAny bool) (x, prev float64, ok bool) {
 	switch {
 	case op == schemas.OpDelete:
 		return 0, 0, false
@@ -123,7 +127,7 @@ func (l *last) tick(op schemas.Op, v schemas.Value, t int64) (x, prev float64, o
 			return x, prev, false
 		}
 	}
-	if x > 0 {
+	if x > 0 || keepAny {
 		if !l.Has || t > l.Time {
 			l.Time = t
 		}

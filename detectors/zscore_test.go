@@ -14,6 +14,7 @@ func TestZScore(t *testing.T) {
 		c.ZScore.MinEvents = 3
 		c.ZScore.Threshold = 4
 		c.ZScore.Cooldown = 1
+		c.ZScore.MinStddevMove = 0 // the sd alone (see TestMoveFloor)
 	})
 	var b builder
 	// Returns ±1%: after 3 of them (the warm-up) -1% is ordinary, +10% is

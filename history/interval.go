@@ -5,47 +5,9 @@ import (
 	"encoding/gob"
 	"fmt"
 	"slices"
-	"strings"
 
-	"pricewatch/conf"
 	"pricewatch/schemas"
 )
-
-// Spec is the `history:` section of the job config.
-type Spec struct {
-	// Include lists the attributes whose history is kept. Empty (the default)
-	// means every attribute not in Exclude.
-	Include []string `yaml:"include"`
-	// Exclude lists attributes never kept: tick attributes whose every event
-	// is a change. Default [price, volume].
-	Exclude []string `yaml:"exclude"`
-}
-
-// DefaultSpec returns the defaults: every attribute but price and volume.
-func DefaultSpec() Spec { return Spec{Exclude: []string{"price", "volume"}} }
-
-// Validate checks the spec.
-func (s *Spec) Validate() error {
-	for i, a := range s.Include {
-		if a == "" || slices.Contains(s.Exclude, a) {
-			return conf.Errorf(fmt.Sprintf("history.include[%d]", i), fmt.Sprintf("%q", a),
-				"want a non-empty attribute name that is not also in history.exclude")
-		}
-	}
-	for i, a := range s.Exclude {
-		if a == "" {
-			return conf.Errorf(fmt.Sprintf("history.exclude[%d]", i), `""`, "want a non-empty attribute name")
-		}
-	}
-	return nil
-}
-
-func (s *Spec) tracks(attr string) bool {
-	if len(s.Include) > 0 {
-		return slices.Contains(s.Include, attr)
-	}
-	return !slices.Contains(s.Exclude, attr)
-}
 
 // Point is one change of one attribute: its value from ValidFrom on.
 type Point struct {
@@ -221,11 +183,3 @@ func (h *Interval) UnmarshalBinary(b []byte) error {
 
 // Instruments returns the number of instruments with history.
 func (h *Interval) Instruments() int { return len(h.state) }
-
-// String describes the spec, for logs.
-func (s Spec) String() string {
-	if len(s.Include) > 0 {
-		return "include " + strings.Join(s.Include, ",")
-	}
-	return "all but " + strings.Join(s.Exclude, ",")
-}

@@ -30,7 +30,7 @@ type lane struct {
 	ev        schemas.Event
 	batch     *schemas.Batch
 	spare     chan *schemas.Batch // the batch the sink gives back
-	arch      *archive // nil unless archive.enabled
+	arch      *archive            // nil unless archive.enabled
 
 	from int64 // first offset of the open epoch; -1 when none is open
 	next int64 // the offset after the last one processed
