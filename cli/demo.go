@@ -74,6 +74,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := summarise(ctx, e, *out, res.Planted); err != nil {
 		return err
 	}
+	report, err := writeReport(ctx, *out, "", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\ndemo: report with charts: %s\n", report)
 	fmt.Fprintf(e.stdout, "\ndemo: done in %s. Outputs: %s (DuckDB) and %s (Parquet).\n",
 		time.Since(start).Round(time.Millisecond), filepath.Join(*out, duckdb.FileName), filepath.Join(*out, "parquet"))
 	fmt.Fprintf(e.stdout, "Try: pricewatch sql --out %s \"SELECT detector, instrument_id, event_time, reason FROM anomalies ORDER BY event_time LIMIT 10\"\n", *out)
@@ -82,7 +87,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 // clearOutputs removes what an earlier demo left in out.
 func clearOutputs(out string) error {
-	for _, p := range []string{duckdb.FileName, duckdb.FileName + ".wal", "parquet", "demo-input.jsonl"} {
+	for _, p := range []string{duckdb.FileName, duckdb.FileName + ".wal", "parquet", "archive", "demo-input.jsonl", "report.html"} {
 		if err := os.RemoveAll(filepath.Join(out, p)); err != nil {
 			return fmt.Errorf("cannot clear %q: %w", filepath.Join(out, p), err)
 		}

@@ -10,6 +10,17 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
+# The report test renders HTML in Debian's headless Chromium (with a Korean
+# font for the instrument names); install them when missing.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then
+  echo "== installing chromium and fonts-nanum for the report test"
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null
+  fi
+fi
+
 echo "== go vet"
 "$GO" vet ./...
 "$GO" vet -tags integration ./...
