@@ -26,9 +26,9 @@ type archive struct {
 	rows []schemas.RawEvent
 }
 
-func (a *archive) add(ev *schemas.Event, raw []byte, offset int64, decoded bool) {
+func (a *archive) add(ev *schemas.Event, key, raw []byte, offset int64, decoded bool) {
 	a.rows = append(a.rows, schemas.RawEvent{SrcPartition: ev.Partition, SrcOffset: offset,
-		InstrumentID: ev.InstrumentID, EventTime: ev.EventTime, Decoded: decoded, Raw: bytes.Clone(raw)})
+		InstrumentID: ev.InstrumentID, EventTime: ev.EventTime, Decoded: decoded, Key: bytes.Clone(key), Raw: bytes.Clone(raw)})
 }
 
 func (a *archive) reset() {

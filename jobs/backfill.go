@@ -103,7 +103,7 @@ func (b *backfill) lane(ctx context.Context, p int32) (*lane, error) {
 
 // process hands one record to its partition's lane, skipping records its
 // checkpoint already holds.
-func (b *backfill) process(ctx context.Context, p int32, off int64, raw []byte) error {
+func (b *backfill) process(ctx context.Context, p int32, off int64, key, raw []byte) error {
 	l, err := b.lane(ctx, p)
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (b *backfill) process(ctx context.Context, p int32, off int64, raw []byte) 
 	if off < l.next {
 		return nil // committed by an earlier run into this folder
 	}
-	return l.process(ctx, raw, off)
+	return l.process(ctx, key, raw, off)
 }
 
 func (b *backfill) files(ctx context.Context, paths []string, n int) error {
@@ -128,7 +128,7 @@ func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 		p := kafka.Partition(dec.Key(line, &ev), n)
 		off := offsets[p]
 		offsets[p]++
-		return d.send(p, off, line)
+		return d.send(p, off, nil, line)
 	})
 	if cerr := d.close(); err == nil || cerr != nil {
 		err = cerr
@@ -147,7 +147,7 @@ func (b *backfill) archive(ctx context.Context, dir string) error {
 	}
 	defer db.Close()
 	glob := filepath.Join(dir, "*", "*", "*.parquet")
-	rows, err := db.QueryContext(ctx, `SELECT src_partition, src_offset, raw FROM read_parquet(?, hive_partitioning = false)
+	rows, err := db.QueryContext(ctx, `SELECT src_partition, src_offset, key, raw FROM read_parquet(?, hive_partitioning = false, union_by_name = true)
 		QUALIFY row_number() OVER (PARTITION BY src_partition, src_offset) = 1 ORDER BY src_partition, src_offset`, glob)
 	if err != nil {
 		return fmt.Errorf("jobs: cannot read the archive %q: %w", dir, err)
@@ -157,11 +157,11 @@ func (b *backfill) archive(ctx context.Context, dir string) error {
 	for rows.Next() {
 		var p int32
 		var off int64
-		var raw []byte
-		if err = rows.Scan(&p, &off, &raw); err != nil {
+		var key, raw []byte
+		if err = rows.Scan(&p, &off, &key, &raw); err != nil {
 			break
 		}
-		if err = d.send(p, off, raw); err != nil {
+		if err = d.send(p, off, key, raw); err != nil {
 			break
 		}
 	}
@@ -215,7 +215,7 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 				if err != nil || r.Offset >= ends[fp.Partition] {
 					break
 				}
-				err = b.process(ctx, fp.Partition, r.Offset, r.Value)
+				err = b.process(ctx, fp.Partition, r.Offset, r.Key, r.Value)
 			}
 			if l := b.lanes[fp.Partition]; l.next >= ends[fp.Partition] {
 				delete(assign, fp.Partition)

@@ -14,6 +14,7 @@ import (
 	"pricewatch/conf"
 	"pricewatch/detectors"
 	"pricewatch/history"
+	"pricewatch/schemas"
 	"pricewatch/windows"
 )
 
@@ -69,11 +70,23 @@ type Source struct {
 	// (Kafka's group.instance.id): a restart with the same id takes its
 	// partitions back at once instead of waiting for a rebalance. Default "".
 	InstanceID string `yaml:"instance_id"`
+	// Format is the record format: "json" (pricewatch events, the default) or
+	// "debezium" (Debezium change events of an instruments table).
+	Format string `yaml:"format"`
+	// Debezium maps a Debezium table's columns to attributes when Format is
+	// "debezium".
+	Debezium schemas.DebeziumSpec `yaml:"debezium"`
 	// Partitions is the number of partitions a file backfill spreads records
 	// over with Kafka's key hash, as `produce` does; set it to the topic's
 	// partition count so that a backfill reproduces a run. Default 4.
 	Partitions int `yaml:"partitions"`
 }
+
+// The input formats.
+const (
+	FormatJSON     = "json"
+	FormatDebezium = "debezium"
+)
 
 // Epoch says how often a lane commits its rows with its checkpoint.
 type Epoch struct {
@@ -97,7 +110,8 @@ func DefaultConfig() Config {
 
 func builtinDefaults() Config {
 	return Config{
-		Source:    Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4},
+		Source: Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4,
+			Format: FormatJSON, Debezium: schemas.DefaultDebeziumSpec()},
 		Epoch:     Epoch{Records: 100000, Interval: conf.Duration(1e9)},
 		Windows:   windows.DefaultSpec(),
 		Detectors: detectors.DefaultConfig(),
@@ -157,6 +171,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Source.Group == "" {
 		return conf.Errorf("source.group", `""`, "want a consumer group name")
+	}
+	if c.Source.Format != FormatJSON && c.Source.Format != FormatDebezium {
+		return conf.Errorf("source.format", fmt.Sprintf("%q", c.Source.Format), "want %q or %q", FormatJSON, FormatDebezium)
+	}
+	if err := c.Source.Debezium.Validate(); err != nil {
+		return fmt.Errorf("config: source.debezium.%w", err)
 	}
 	if c.Source.Partitions < 1 || c.Source.Partitions > 10000 {
 		return conf.Errorf("source.partitions", c.Source.Partitions, "want a whole number from 1 to 10000")

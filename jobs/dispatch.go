@@ -6,10 +6,14 @@ import (
 )
 
 // chunk is a run of consecutive records of one partition, stored back to
-// back: record i is data[ends[i-1]:ends[i]] at offset first+i.
+// back: record i is data[ends[i-1]:ends[i]] at offset first+i, and its key
+// keys[kends[i-1]:kends[i]] (nil when nokey[i]).
 type chunk struct {
 	data  []byte
 	ends  []int
+	keys  []byte
+	kends []int
+	nokey []bool
 	first int64
 }
 
@@ -38,7 +42,7 @@ func newDispatcher(ctx context.Context, b *backfill) *dispatcher {
 }
 
 // send queues one record of partition p at offset off; raw is copied.
-func (d *dispatcher) send(p int32, off int64, raw []byte) error {
+func (d *dispatcher) send(p int32, off int64, key, raw []byte) error {
 	c := d.cur[p]
 	if c == nil {
 		if err := d.start(p); err != nil {
@@ -49,6 +53,9 @@ func (d *dispatcher) send(p int32, off int64, raw []byte) error {
 	}
 	c.data = append(c.data, raw...)
 	c.ends = append(c.ends, len(c.data))
+	c.keys = append(c.keys, key...)
+	c.kends = append(c.kends, len(c.keys))
+	c.nokey = append(c.nokey, key == nil)
 	if len(c.ends) < chunkRecords {
 		return nil
 	}
@@ -62,6 +69,7 @@ func (d *dispatcher) get(first int64) *chunk {
 		c = &chunk{}
 	}
 	c.data, c.ends, c.first = c.data[:0], c.ends[:0], first
+	c.keys, c.kends, c.nokey = c.keys[:0], c.kends[:0], c.nokey[:0]
 	return c
 }
 
@@ -102,15 +110,19 @@ func (d *dispatcher) start(p int32) error {
 }
 
 func (d *dispatcher) run(l *lane, c *chunk) error {
-	start := 0
+	start, kstart := 0, 0
 	for i, end := range c.ends {
 		off := c.first + int64(i)
 		if off >= l.next {
-			if err := l.process(d.ctx, c.data[start:end], off); err != nil {
+			var key []byte
+			if !c.nokey[i] {
+				key = c.keys[kstart:c.kends[i]:c.kends[i]]
+			}
+			if err := l.process(d.ctx, key, c.data[start:end], off); err != nil {
 				return err
 			}
 		}
-		start = end
+		start, kstart = end, c.kends[i]
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ type lane struct {
 	job       *Job
 	partition int32
 	dec       *schemas.Decoder
+	dbz       *schemas.DebeziumDecoder // set when source.format is debezium
 	win       *windows.Engine
 	det       *detectors.Set
 	hist      *history.Interval
@@ -60,6 +61,11 @@ func (j *Job) newLane(partition int32) (*lane, error) {
 	if j.cfg.Archive.Enabled {
 		l.arch = &archive{}
 	}
+	if j.cfg.Source.Format == FormatDebezium {
+		if l.dbz, err = schemas.NewDebeziumDecoder(j.cfg.Source.Debezium); err != nil {
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
@@ -91,9 +97,9 @@ func (l *lane) restore(ctx context.Context) (int64, bool, error) {
 // process handles one input record. An epoch boundary (a multiple of
 // epoch.records) between the last record and this one commits the open epoch
 // first, so that epochs are the same in every run.
-func (l *lane) process(ctx context.Context, raw []byte, offset int64) error {
+func (l *lane) process(ctx context.Context, key, raw []byte, offset int64) error {
 	if offset < l.silentUntil {
-		l.replay(raw, offset)
+		l.replay(key, raw, offset)
 		return nil
 	}
 	if l.from >= 0 && offset/l.job.cfg.Epoch.Records != l.from/l.job.cfg.Epoch.Records {
@@ -106,16 +112,16 @@ func (l *lane) process(ctx context.Context, raw []byte, offset int64) error {
 	}
 	l.next = offset + 1
 	l.records++
-	l.apply(raw, offset)
+	l.apply(key, raw, offset)
 	return nil
 }
 
 // replay runs a record through every stage to rebuild state, and drops the
 // rows it produced: another member already wrote them.
-func (l *lane) replay(raw []byte, offset int64) {
+func (l *lane) replay(key, raw []byte, offset int64) {
 	l.next = offset + 1
 	l.job.stats.replayed.Add(1)
-	l.apply(raw, offset)
+	l.apply(key, raw, offset)
 	l.batch.Reset()
 	if l.arch != nil {
 		l.arch.reset()
@@ -123,13 +129,16 @@ func (l *lane) replay(raw []byte, offset int64) {
 }
 
 // apply runs one record through decode, windows, detectors and history.
-func (l *lane) apply(raw []byte, offset int64) {
+func (l *lane) apply(key, raw []byte, offset int64) {
 
 	ev := &l.ev
 	ev.Partition, ev.Offset = l.partition, offset
-	err := l.dec.Decode(raw, ev)
+	skip, err := l.decode(key, raw, ev)
 	if l.arch != nil {
-		l.arch.add(ev, raw, offset, err == nil)
+		l.arch.add(ev, key, raw, offset, err == nil && !skip)
+	}
+	if skip {
+		return
 	}
 	if err != nil {
 		l.deadLetter(raw, offset, decodeReason(err))
@@ -144,6 +153,16 @@ func (l *lane) apply(raw []byte, offset int64) {
 	l.batch.Anomalies = l.det.Observe(ev, wm, l.batch.Anomalies)
 	l.takeWindows()
 	l.batch.History = l.hist.Process(ev, l.batch.History)
+}
+
+// decode decodes a record with the source's format. skip reports a record
+// that carries no change (a Debezium tombstone, or an update of columns the
+// job does not track).
+func (l *lane) decode(key, raw []byte, ev *schemas.Event) (skip bool, err error) {
+	if l.dbz != nil {
+		return l.dbz.Decode(key, raw, ev)
+	}
+	return false, l.dec.Decode(raw, ev)
 }
 
 // takeWindows moves the window engine's output into the batch, showing each

@@ -172,7 +172,7 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 			if rec.Offset < l.next {
 				continue // already in the checkpoint
 			}
-			if err = l.process(ctx, rec.Value, rec.Offset); err != nil {
+			if err = l.process(ctx, rec.Key, rec.Value, rec.Offset); err != nil {
 				return
 			}
 		}

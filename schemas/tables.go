@@ -88,7 +88,7 @@ var RawEvents = Table{Name: "raw_events", Identity: []string{"src_partition", "s
 	Schema: arrow.NewSchema([]arrow.Field{
 		field("src_partition", i32, false), field("src_offset", i64, false),
 		field("instrument_id", str, true), field("event_time", Timestamp, true),
-		field("raw", blob, false),
+		field("key", blob, true), field("raw", blob, false),
 	}, nil)}
 
 // RawEvent is one row of the raw-event archive.
@@ -98,6 +98,7 @@ type RawEvent struct {
 	InstrumentID string // "" when the record did not decode
 	EventTime    int64
 	Decoded      bool
+	Key          []byte // the Kafka record key; nil for none
 	Raw          []byte
 }
 
@@ -117,6 +118,11 @@ func RawEventsRecord(mem memory.Allocator, rows []RawEvent) arrow.RecordBatch {
 		} else {
 			c.null()
 			c.null()
+		}
+		if r.Key == nil {
+			c.null()
+		} else {
+			c.blob(r.Key)
 		}
 		c.blob(r.Raw)
 	}
