@@ -17,6 +17,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	instance := fs.String("instance-id", "", "static group member id (default: source.instance_id)")
 	out := fs.String("out", "pricewatch-out", "output folder")
 	exitAtEnd := fs.Bool("exit-at-end", false, "stop once caught up with the end offsets seen at start")
+	listen := fs.String("metrics", "", "serve /metrics, /healthz and /readyz on this address (default: metrics.listen)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -36,6 +37,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	if *group != "" {
 		cfg.Source.Group = *group
+	}
+	if *listen != "" {
+		cfg.Metrics.Listen = *listen
 	}
 	if *instance != "" {
 		cfg.Source.InstanceID = *instance

@@ -34,6 +34,15 @@ type Config struct {
 	History   history.Spec     `yaml:"history"`
 	Archive   Archive          `yaml:"archive"`
 	Alerts    Alerts           `yaml:"alerts"`
+	Metrics   Metrics          `yaml:"metrics"`
+}
+
+// Metrics is the HTTP endpoint of `run` for Prometheus (/metrics) and
+// health checks (/healthz, /readyz).
+type Metrics struct {
+	// Listen is the address to serve on, e.g. "127.0.0.1:9464". "" (the
+	// default) turns the endpoint off.
+	Listen string `yaml:"listen"`
 }
 
 // Alerts is the optional alert topic of `run`.
@@ -186,6 +195,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Epoch.Interval < 0 {
 		return conf.Errorf("epoch.interval", c.Epoch.Interval, "want a duration of 0 (off) or more")
+	}
+	if c.Metrics.Listen != "" && !strings.Contains(c.Metrics.Listen, ":") {
+		return conf.Errorf("metrics.listen", fmt.Sprintf("%q", c.Metrics.Listen), "want host:port, e.g. 127.0.0.1:9464, or \"\" for off")
 	}
 	if c.Alerts.Partitions < 1 {
 		return conf.Errorf("alerts.partitions", c.Alerts.Partitions, "want a whole number of at least 1")

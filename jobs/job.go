@@ -11,6 +11,7 @@ import (
 
 	"pricewatch/duckdb"
 	"pricewatch/kafka"
+	"pricewatch/metrics"
 	"pricewatch/schemas"
 )
 
@@ -27,6 +28,7 @@ type Job struct {
 	onCommit func(partition int32, next int64) // called after each epoch commit
 	alerts   *kafka.Alerts                     // nil unless alerts.topic is set (run only)
 	sink     *sink
+	metrics  *metrics.Metrics // nil when metrics are off
 }
 
 // Open opens (creating) the output folder out for a job reading source.

@@ -40,6 +40,7 @@ type lane struct {
 	silentUntil int64
 	epochs      int64     // epochs committed so far
 	records     int64     // records in the open epoch
+	decodeFails int64     // records of the open epoch that did not decode
 	opened      time.Time // wall time the open epoch began (for epoch.interval only)
 }
 
@@ -113,6 +114,9 @@ func (l *lane) process(ctx context.Context, key, raw []byte, offset int64) error
 	l.next = offset + 1
 	l.records++
 	l.apply(key, raw, offset)
+	if (offset+1)%l.job.cfg.Epoch.Records == 0 {
+		return l.commit(ctx) // the epoch's last offset
+	}
 	return nil
 }
 
@@ -141,6 +145,7 @@ func (l *lane) apply(key, raw []byte, offset int64) {
 		return
 	}
 	if err != nil {
+		l.decodeFails++
 		l.deadLetter(raw, offset, decodeReason(err))
 		return
 	}
@@ -228,7 +233,7 @@ func (l *lane) commit(ctx context.Context) error {
 		return err
 	}
 	epoch := l.epochs + 1
-	w := &epochWork{lane: l, batch: l.batch, records: l.records,
+	w := &epochWork{lane: l, batch: l.batch, records: l.records, decodeFailures: l.decodeFails,
 		epoch: duckdb.Epoch{Source: j.source, Partition: l.partition, From: l.from, To: l.next - 1,
 			Checkpoint: duckdb.Checkpoint{NextOffset: l.next, State: state, Epochs: epoch}}}
 	if l.arch != nil {
@@ -243,7 +248,7 @@ func (l *lane) commit(ctx context.Context) error {
 		return err
 	}
 	l.epochs = epoch
-	l.from, l.records = -1, 0
+	l.from, l.records, l.decodeFails = -1, 0, 0
 	return nil
 }
 

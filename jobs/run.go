@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"pricewatch/kafka"
+	"pricewatch/metrics"
 )
 
 // RunOpts are the settings of a streaming run beyond the job config.
@@ -26,6 +27,9 @@ type RunOpts struct {
 	Log *slog.Logger
 	// ClientOpts are added to the Kafka client's options (TLS, SASL, tests).
 	ClientOpts []kgo.Opt
+	// OnListen, when set, is told the metrics endpoint's address once it
+	// listens (metrics.listen may use port 0).
+	OnListen func(addr string)
 }
 
 // runner drives the lanes of the partitions this member owns.
@@ -56,6 +60,19 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	r := &runner{job: j, cfg: cfg, opts: opts, log: opts.Log, lanes: map[int32]*lane{}, pending: map[int32]int64{}}
 	if r.log == nil {
 		r.log = slog.Default()
+	}
+	if cfg.Metrics.Listen != "" {
+		j.metrics = metrics.New()
+		mctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		addr, _, err := j.metrics.Serve(mctx, cfg.Metrics.Listen)
+		if err != nil {
+			return nil, err
+		}
+		r.log.Info("metrics", "listen", "http://"+addr+"/metrics")
+		if opts.OnListen != nil {
+			opts.OnListen(addr)
+		}
 	}
 	j.onCommit = func(p int32, next int64) {
 		r.pmu.Lock()
@@ -176,6 +193,7 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 				return
 			}
 		}
+		r.job.observeLane(l, p.HighWatermark, time.Now())
 	})
 	if err != nil {
 		return false, err
@@ -320,6 +338,13 @@ func (r *runner) commitOffsets(ctx context.Context) error {
 func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.job.metrics.SetReady(false)
+	defer func() {
+		r.job.metrics.SetReady(r.fail == nil)
+		if r.job.metrics != nil {
+			r.job.metrics.Lanes.Set(float64(len(r.lanes)))
+		}
+	}()
 	topic := offs[r.cfg.Source.Topic]
 	for p, o := range topic {
 		l := r.lanes[p]

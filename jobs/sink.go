@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"sync"
+	"time"
 
 	"pricewatch/duckdb"
 	"pricewatch/parquet"
@@ -17,6 +18,8 @@ type epochWork struct {
 	batch   *schemas.Batch
 	arch    []schemas.RawEvent
 	records int64
+	// decodeFailures counts the epoch's records that did not decode.
+	decodeFailures int64
 }
 
 // sink writes epochs (Parquet files, then the DuckDB transaction with the
@@ -106,6 +109,7 @@ func (s *sink) write(w *epochWork) error {
 	j, e := s.job, &w.epoch
 	ctx := context.Background()
 	epoch := e.Checkpoint.Epochs
+	start := time.Now()
 	for _, t := range schemas.Tables {
 		n := w.batch.Len(t)
 		if n == 0 {
@@ -120,20 +124,26 @@ func (s *sink) write(w *epochWork) error {
 		}
 		e.Files = append(e.Files, duckdb.TableFile{Table: t, Path: path, Rows: n})
 	}
+	j.observe("parquet", start)
 	if w.arch != nil {
 		a := archive{rows: w.arch}
 		if err := a.write(j.mem, j.out, e.Partition, epoch, e.From, e.To); err != nil {
 			return err
 		}
 	}
+	t := time.Now()
 	if err := j.store.Commit(ctx, e); err != nil {
 		return err
 	}
+	j.observe("duckdb", t)
 	if j.alerts != nil {
+		t = time.Now()
 		if err := j.alerts.Publish(ctx, e.Partition, w.batch.Anomalies, e.Checkpoint.NextOffset); err != nil {
 			return err
 		}
+		j.observe("alerts", t)
 	}
+	j.count(w, start)
 	j.stats.records.Add(w.records)
 	j.stats.add(w.batch, w.records)
 	if j.onCommit != nil {
