@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"pricewatch/files"
 	"pricewatch/jobs"
 )
 
@@ -64,8 +65,20 @@ func runBackfill(ctx context.Context, e *env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if len(in.Files) > 0 {
+		size, err := files.Size(in.Files)
+		if err != nil {
+			return err
+		}
+		p := newProgress(e, "backfill", "bytes", size, 10*time.Second)
+		defer p.finish()
+		in.Progress = p
+	}
 	start := time.Now()
 	st, err := jobs.Backfill(ctx, cfg, *out, in)
+	if p, ok := in.Progress.(*progress); ok {
+		p.finish()
+	}
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"pricewatch/gen"
 )
@@ -39,7 +40,15 @@ func runGen(_ context.Context, e *env, args []string) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
+	if *out != "-" { // with standard output, the terminal is the data's
+		p := newProgress(e, "gen", "ticks", int64(s.Events), 10*time.Second)
+		defer p.finish()
+		s.Progress = p
+	}
 	res, err := gen.Write(bw, s)
+	if p, ok := s.Progress.(*progress); ok {
+		p.finish()
+	}
 	if err != nil {
 		return err
 	}

@@ -10,25 +10,48 @@ import (
 	"os"
 )
 
+// Size returns the total size in bytes of the files.
+func Size(paths []string) (int64, error) {
+	var n int64
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return 0, fmt.Errorf("files: cannot open %q: %w", p, err)
+		}
+		n += st.Size()
+	}
+	return n, nil
+}
+
 // Lines calls fn with every line of the files, in order, that is not blank.
 // Gzip-compressed files are recognised by their magic bytes. The slice passed
 // to fn is valid only during the call. A line may be up to 16 MiB long.
 func Lines(paths []string, fn func(line []byte) error) error {
+	return LinesProgress(paths, nil, fn)
+}
+
+// LinesProgress is Lines, also writing every byte read from the files (before
+// decompression) to progress when it is not nil.
+func LinesProgress(paths []string, progress io.Writer, fn func(line []byte) error) error {
 	for _, p := range paths {
-		if err := fileLines(p, fn); err != nil {
+		if err := fileLines(p, progress, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func fileLines(path string, fn func([]byte) error) error {
+func fileLines(path string, progress io.Writer, fn func([]byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("files: cannot open %q: %w", path, err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
+	var src io.Reader = f
+	if progress != nil {
+		src = io.TeeReader(f, progress)
+	}
+	br := bufio.NewReaderSize(src, 1<<20)
 	var r io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)

@@ -29,6 +29,8 @@ type Spec struct {
 	PlantEvery int
 	// Malformed is the number of malformed lines mixed in. Default 5.
 	Malformed int
+	// Progress, when set, is written one byte per tick generated.
+	Progress io.Writer
 }
 
 // DefaultSpec returns the demo workload.
@@ -82,6 +84,8 @@ type generator struct {
 	buf   []byte
 	pend  pendingHeap // events waiting to be written in jittered order
 }
+
+var progressChunk [4096]byte
 
 func newGenerator(s Spec) *generator {
 	g := &generator{s: s, rng: rand.New(rand.NewPCG(s.Seed, s.Seed^0x9e3779b97f4a7c15)),
@@ -153,6 +157,9 @@ func (g *generator) run(w io.Writer) (Result, error) {
 		if g.rng.Float64()*3 < activity(x) {
 			g.tick(in, it.t)
 			ticks++
+			if g.s.Progress != nil && ticks%4096 == 0 {
+				g.s.Progress.Write(progressChunk[:])
+			}
 		}
 		heap.Push(&q, item{t: it.t + g.nextGap(in), i: it.i})
 		if err := g.drain(w, it.t); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +40,8 @@ type BackfillInput struct {
 	// start, or the first offsets at or after ToTime.
 	Topic            string
 	FromTime, ToTime time.Time
+	// Progress, when set, is written every byte read from Files.
+	Progress io.Writer
 }
 
 func (in *BackfillInput) source() string {
@@ -60,7 +63,7 @@ func Backfill(ctx context.Context, cfg Config, out string, in BackfillInput) (*S
 		return nil, err
 	}
 	defer j.Close()
-	b := &backfill{job: j, lanes: map[int32]*lane{}}
+	b := &backfill{job: j, lanes: map[int32]*lane{}, progress: in.Progress}
 	switch {
 	case in.Archive != "":
 		err = b.archive(ctx, in.Archive)
@@ -81,8 +84,9 @@ func Backfill(ctx context.Context, cfg Config, out string, in BackfillInput) (*S
 }
 
 type backfill struct {
-	job   *Job
-	lanes map[int32]*lane
+	job      *Job
+	lanes    map[int32]*lane
+	progress io.Writer
 }
 
 // lane returns the lane of partition p, restoring it on first sight.
@@ -124,7 +128,7 @@ func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 	dec := schemas.NewDecoder()
 	var ev schemas.Event
 	d := newDispatcher(ctx, b)
-	err := files.Lines(paths, func(line []byte) error {
+	err := files.LinesProgress(paths, b.progress, func(line []byte) error {
 		p := kafka.Partition(dec.Key(line, &ev), n)
 		off := offsets[p]
 		offsets[p]++
