@@ -129,21 +129,22 @@ func builtinDefaults() Config {
 	}
 }
 
-// LoadConfig reads and validates a config file; an empty path means the
-// default config.
+// LoadConfig reads and validates a config file (an empty path means the
+// default config), then applies PRICEWATCH_* environment variables over it.
+// Precedence, lowest first: jobs/default.yaml, the file, the environment,
+// and the command's flags (which the commands apply last).
 func LoadConfig(path string) (Config, error) {
-	if path == "" {
-		return ParseConfig(defaultYAML)
+	c := DefaultConfig()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: cannot read %q: %w", path, err)
+		}
+		if c, err = ParseConfig(b); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", path, err)
+		}
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("config: cannot read %q: %w", path, err)
-	}
-	c, err := ParseConfig(b)
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	return applyEnv(c, os.Environ())
 }
 
 // ParseConfig decodes a YAML config over the defaults of jobs/default.yaml,

@@ -52,3 +52,32 @@ func TestParseConfigKeepsDefaults(t *testing.T) {
 		t.Errorf("config does not round-trip:\n%s\n---\n%s", c.YAML(), c2.YAML())
 	}
 }
+
+func TestApplyEnv(t *testing.T) {
+	c, err := applyEnv(DefaultConfig(), []string{
+		"PRICEWATCH_SOURCE_TOPIC=ticks",
+		"PRICEWATCH_SOURCE_BROKERS=[k1:9092, k2:9092]",
+		"PRICEWATCH_DETECTORS_JUMP_THRESHOLD=0.1",
+		"PRICEWATCH_WINDOWS_OUT_OF_ORDERNESS=5s",
+		"PRICEWATCH_LOG_LEVEL=debug", // not a config key, and known
+		"HOME=/root",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.Topic != "ticks" || len(c.Source.Brokers) != 2 || c.Source.Brokers[1] != "k2:9092" ||
+		c.Detectors.Jump.Threshold != 0.1 || c.Windows.OutOfOrderness.String() != "5s" {
+		t.Errorf("config from env: %+v %v %v", c.Source, c.Detectors.Jump.Threshold, c.Windows.OutOfOrderness)
+	}
+	if c.Source.Group != "pricewatch" {
+		t.Errorf("unset keys must keep their values, group = %q", c.Source.Group)
+	}
+	for env, want := range map[string]string{
+		"PRICEWATCH_SOURCE_TOPICS=x":             "PRICEWATCH_SOURCE_TOPICS: (set) is not allowed; not a config key",
+		"PRICEWATCH_DETECTORS_JUMP_THRESHOLD=-1": "from the environment (PRICEWATCH_DETECTORS_JUMP_THRESHOLD): config: detectors.jump.threshold: -1 is not allowed",
+	} {
+		if _, err := applyEnv(DefaultConfig(), []string{env}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("applyEnv(%s) = %v, want an error containing %q", env, err, want)
+		}
+	}
+}
