@@ -180,7 +180,8 @@ func BenchmarkJumpGroups(b *testing.B) {
 
 // barBench is a pre-generated lane of one-minute bars: 2000 instruments,
 // each with a bar in every window (sorted by instrument, as the window
-// engine emits them), counts about 20 and closes a random walk.
+// engine emits them), counts about 20 and closes a random walk. An op is
+// one bar (ObserveBar, and FlushBars after a window's last bar).
 func barBench(b *testing.B, edit func(c *Config)) {
 	const instruments, windowsN = 2000, 64
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -212,17 +213,24 @@ func barBench(b *testing.B, edit func(c *Config)) {
 		out = s.ObserveBar(&bars[k], out[:0])
 	}
 	out = s.FlushBars(out[:0])
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu time.Duration
+	cpu0, ok := threadCPU()
 	b.ReportAllocs()
 	b.ResetTimer()
 	k := 0
 	for range b.N {
 		if k == len(bars) {
 			b.StopTimer()
+			c, _ := threadCPU()
+			cpu += c - cpu0
 			for j := range bars {
 				bars[j].WindowStart += windowsN * 60e6
 				bars[j].WindowEnd += windowsN * 60e6
 			}
 			k = 0
+			cpu0, _ = threadCPU()
 			b.StartTimer()
 		}
 		out = s.ObserveBar(&bars[k], out[:0])
@@ -230,6 +238,11 @@ func barBench(b *testing.B, edit func(c *Config)) {
 			out = s.FlushBars(out)
 		}
 		k++
+	}
+	b.StopTimer()
+	if c, _ := threadCPU(); ok {
+		cpu += c - cpu0
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 

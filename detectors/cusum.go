@@ -91,10 +91,12 @@ type cusum struct {
 }
 
 func newCUSUM(ps []Params) *cusum {
-	return &cusum{
+	d := &cusum{
 		cfgs: each(ps, func(p *Params) CUSUMConfig { return p.CUSUM }),
 		tab:  newTable[cusumState](ps[0].CUSUM.Attributes),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *cusum) name() string                                 { return "cusum" }
@@ -129,7 +131,7 @@ func (d *cusum) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.A
 			z := (r - st.Stats.Mean) / max(st.Stats.stddev(c.MinStddev), c.MinStddevMove*st.Move)
 			st.Up.step(z-c.Drift, prev)
 			st.Down.step(-z-c.Drift, prev)
-			d.lv.note(max(st.Up.Sum, st.Down.Sum)/c.Threshold, name, x, prev)
+			d.lv.note(max(st.Up.Sum, st.Down.Sum)/c.Threshold, a, x, prev)
 			cooling := st.Cool > 0
 			if cooling {
 				st.Cool--

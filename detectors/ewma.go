@@ -66,10 +66,12 @@ type ewma struct {
 }
 
 func newEWMA(ps []Params) *ewma {
-	return &ewma{
+	d := &ewma{
 		cfgs: each(ps, func(p *Params) EWMAConfig { return p.EWMA }),
 		tab:  newTable[ewmaState](ps[0].EWMA.Attributes),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *ewma) name() string                                 { return "ewma" }
@@ -103,7 +105,7 @@ func (d *ewma) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.An
 		if st.Stats.N >= int64(c.Warmup) && (st.Move > 0 || c.MinStddevMove == 0) {
 			sd := max(st.Stats.stddev(c.MinStddev), c.MinStddevMove*st.Move)
 			z := (r - st.Stats.Mean) / sd
-			d.lv.note(math.Abs(z)/c.Threshold, name, x, prev)
+			d.lv.note(math.Abs(z)/c.Threshold, a, x, prev)
 			if st.Cool > 0 {
 				st.Cool--
 			} else if math.Abs(z) > c.Threshold {

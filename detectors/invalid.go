@@ -47,6 +47,7 @@ type invalid struct {
 
 func newInvalid(ps []Params) *invalid {
 	d := &invalid{cfgs: each(ps, func(p *Params) InvalidConfig { return p.Invalid }), attrs: ps[0].Invalid.Attributes}
+	d.lv.Names = d.attrs
 	for _, c := range d.cfgs {
 		s, tdec := strconv.FormatFloat(c.TickSize, 'f', -1, 64), 0
 		for i := range s {
@@ -107,7 +108,11 @@ func (d *invalid) observe(_, g int32, ev *schemas.Event, _ int64, out []schemas.
 	}
 	for i := mark; i < len(out); i++ {
 		a := &out[i]
-		d.lv.noteScore(a.Score, a.Attribute, a.Observed, a.Expected)
+		for i, name := range d.attrs {
+			if name == a.Attribute {
+				d.lv.noteScore(a.Score, i, a.Observed, a.Expected)
+			}
+		}
 	}
 	return out
 }

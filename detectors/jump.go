@@ -44,10 +44,12 @@ type jump struct {
 }
 
 func newJump(ps []Params) *jump {
-	return &jump{
+	d := &jump{
 		cfgs: each(ps, func(p *Params) JumpConfig { return p.Jump }),
 		tab:  newTable[jumpState](ps[0].Jump.Attributes),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *jump) name() string                                 { return "jump" }
@@ -74,7 +76,7 @@ func (d *jump) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.An
 			continue
 		}
 		change := x/prev - 1
-		d.lv.note(math.Abs(change)/c.Threshold, name, x, prev)
+		d.lv.note(math.Abs(change)/c.Threshold, a, x, prev)
 		if st.Cool > 0 {
 			st.Cool--
 		} else if math.Abs(change) > c.Threshold {

@@ -61,11 +61,13 @@ type limitBand struct {
 
 func newLimitBand(ps []Params) *limitBand {
 	c := ps[0].LimitBand
-	return &limitBand{
+	d := &limitBand{
 		cfgs:  each(ps, func(p *Params) LimitBandConfig { return p.LimitBand }),
 		attrs: c.Attributes, base: c.BaseAttribute,
 		bases: newTable[baseState]([]string{c.BaseAttribute}),
 	}
+	d.lv.Names = d.attrs
+	return d
 }
 
 func (d *limitBand) name() string                                 { return "limit_band" }
@@ -94,14 +96,14 @@ func (d *limitBand) observe(ix, g int32, ev *schemas.Event, _ int64, out []schem
 		return out
 	}
 	cooling, checked, flagged := st.Cool > 0, false, false
-	for _, name := range d.attrs {
+	for a, name := range d.attrs {
 		x, ok := ev.Num(name)
 		if !ok || !finite(x) {
 			continue
 		}
 		checked = true
 		dev := x/st.Base - 1
-		d.lv.note(math.Abs(dev)/c.Band, name, x, st.Base)
+		d.lv.note(math.Abs(dev)/c.Band, a, x, st.Base)
 		if !cooling && math.Abs(dev) > c.Band {
 			out = append(out, d.row(c, ev, name, x, st.Base, dev))
 			flagged = true

@@ -162,10 +162,12 @@ type mad struct {
 }
 
 func newMAD(ps []Params) *mad {
-	return &mad{
+	d := &mad{
 		cfgs: each(ps, func(p *Params) MADConfig { return p.MAD }),
 		tab:  newTable[madState](ps[0].MAD.Attributes),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *mad) name() string          { return "mad" }
@@ -239,7 +241,7 @@ func (d *mad) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Ano
 			med, m := medianMAD(st.Sorted)
 			sd := max(1.4826*m, c.MinStddev, c.MinStddevMove*st.Move)
 			z := (r - med) / sd
-			d.lv.note(math.Abs(z)/c.Threshold, name, x, prev)
+			d.lv.note(math.Abs(z)/c.Threshold, a, x, prev)
 			if st.Cool > 0 {
 				st.Cool--
 			} else if math.Abs(z) > c.Threshold {

@@ -77,10 +77,12 @@ type pageHinkley struct {
 }
 
 func newPageHinkley(ps []Params) *pageHinkley {
-	return &pageHinkley{
+	d := &pageHinkley{
 		cfgs: each(ps, func(p *Params) PageHinkleyConfig { return p.PageHinkley }),
 		tab:  newTable[phState](ps[0].PageHinkley.Attributes),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *pageHinkley) name() string                                 { return "page_hinkley" }
@@ -114,7 +116,7 @@ func (d *pageHinkley) observe(ix, g int32, ev *schemas.Event, _ int64, out []sch
 		if st.Stats.N >= int64(c.Warmup) && (st.Move > 0 || c.MinStddevMove == 0) {
 			z := (r - st.Stats.Mean) / max(st.Stats.stddev(c.MinStddev), c.MinStddevMove*st.Move)
 			rise, up := d.test(c, st, z)
-			d.lv.note(rise/c.Threshold, name, x, prev)
+			d.lv.note(rise/c.Threshold, a, x, prev)
 			cooling := st.Cool > 0
 			if cooling {
 				st.Cool--

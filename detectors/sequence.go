@@ -52,10 +52,12 @@ type sequence struct {
 }
 
 func newSequence(ps []Params) *sequence {
-	return &sequence{
+	d := &sequence{
 		cfgs: each(ps, func(p *Params) SequenceConfig { return p.Sequence }),
 		tab:  newTable[seqState]([]string{"seq"}),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *sequence) name() string                                 { return "sequence" }
@@ -102,10 +104,10 @@ func (d *sequence) observe(ix, g int32, ev *schemas.Event, _ int64, out []schema
 			st.Cool--
 		}
 	case st.Cool > 0:
-		d.lv.noteScore(score, "seq", float64(seq), float64(high+1))
+		d.lv.noteScore(score, 0, float64(seq), float64(high+1))
 		st.Cool--
 	default:
-		d.lv.noteScore(score, "seq", float64(seq), float64(high+1))
+		d.lv.noteScore(score, 0, float64(seq), float64(high+1))
 		out = append(out, d.row(c, ev, high, kind, score))
 		st.Cool = int32(c.Cooldown)
 	}

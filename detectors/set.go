@@ -41,26 +41,30 @@ type scorer interface {
 
 // lvl is how anomalous an event looked to a detector: R is its measure over
 // its threshold (1 at the threshold, above 1 past it, 0 when it measured
-// nothing), with the attribute, value and expected value behind it. Only R
-// is reset for each event; the rest is meaningful when R > 0.
+// nothing), with the attribute (A, an index into Names), value and expected
+// value behind it. Only R is reset for each event; the rest is meaningful
+// when R > 0. Names is set once, so that noting writes no pointer.
 type lvl struct {
-	R      float64
-	Attr   string
-	X, Exp float64
+	R, X, Exp float64
+	A         int
+	Names     []string
 }
 
-// note keeps the largest measure of an event.
-func (l *lvl) note(r float64, attr string, x, exp float64) {
+// note keeps the largest measure of an event, for attribute number a.
+func (l *lvl) note(r float64, a int, x, exp float64) {
 	if r > l.R {
-		*l = lvl{R: r, Attr: attr, X: x, Exp: exp}
+		l.R, l.A, l.X, l.Exp = r, a, x, exp
 	}
 }
 
 // noteScore notes a finding of a detector whose measure is discrete, by
 // inverting its row score: score 1 - 1/r.
-func (l *lvl) noteScore(score float64, attr string, x, exp float64) {
-	l.note(1/max(1-score, 0), attr, x, exp)
+func (l *lvl) noteScore(score float64, a int, x, exp float64) {
+	l.note(1/max(1-score, 0), a, x, exp)
 }
+
+// attr names the attribute behind R.
+func (l *lvl) attr() string { return l.Names[l.A] }
 
 // Calibrate maps a measure r over its threshold to a score in [0, 1]:
 // r²/(1+r²), so 0.5 exactly at the threshold, 0.8 at twice it, 0.2 at half

@@ -13,8 +13,10 @@ import (
 // longer than factor times its own typical inter-event interval (an
 // exponentially weighted mean of the gaps between its upserts' event
 // times), measured against the lane watermark. It is flagged once per gap,
-// when the watermark passes the deadline; its next upsert re-arms it. A
-// delete forgets the instrument: it is watched again after warmup intervals.
+// when the watermark passes the deadline (also when the instrument's own
+// next upsert is what moves it there, as in a quiet lane or a lane of one
+// series); its next upsert re-arms it. A delete forgets the instrument: it
+// is watched again after warmup intervals.
 //
 // A finding's EventTime is the deadline (the event time at which the
 // instrument became overdue) and SrcPartition/SrcOffset the event whose
@@ -129,13 +131,13 @@ func (d *stale) load(b []byte, ids []string, grp []int32) error {
 }
 
 func (d *stale) observe(ix, g int32, ev *schemas.Event, wm int64, out []schemas.Anomaly) []schemas.Anomaly {
-	switch {
-	case !d.cfgs[g].Enabled:
-	case ev.Op == schemas.OpUpsert:
-		d.update(ix, &d.cfgs[g], ev.EventTime)
-	case ev.Op == schemas.OpDelete:
+	on := d.cfgs[g].Enabled
+	if on && ev.Op == schemas.OpDelete {
 		d.st[ix] = staleState{} // its heap entry, if any, is dropped when popped
 	}
+	// Deadlines passed first, the event's own instrument's too: in a quiet
+	// lane, or a lane of one series, its own upsert is what moves the
+	// watermark past its deadline.
 	for len(d.heap) > 0 && d.heap[0].Deadline < wm {
 		e := d.pop()
 		st := &d.st[e.Ix]
@@ -147,6 +149,9 @@ func (d *stale) observe(ix, g int32, ev *schemas.Event, wm int64, out []schemas.
 			st.Armed = false
 			out = append(out, d.row(ev, e.Ix, wm))
 		}
+	}
+	if on && ev.Op == schemas.OpUpsert {
+		d.update(ix, &d.cfgs[g], ev.EventTime)
 	}
 	return out
 }

@@ -45,3 +45,23 @@ func TestStale(t *testing.T) {
 		t.Errorf("min_gap 1m: got\n%s", goRows(got))
 	}
 }
+
+// TestStaleOwnEvent: in a lane of one series, the gap is revealed by the
+// instrument's own next upsert.
+func TestStaleOwnEvent(t *testing.T) {
+	c := only(func(c *Config) {
+		c.Stale.Enabled = true
+		c.Stale.Factor = 3
+		c.Stale.Warmup = 2
+		c.Stale.MinGap = 0
+	})
+	var b builder
+	for _, t := range []float64{0, 1, 2, 3, 10, 11} {
+		b.add("A", t, "price", 1)
+	}
+	got := run(t, c, b.events, 2_000_000)
+	want := []schemas.Anomaly{
+		{InstrumentID: "A", EventTime: t0 + 6000000, Detector: "stale", Attribute: "", Observed: 5, Expected: 1, Threshold: 3, Score: 0.4, Reason: "no update for 5s since 2024-03-01T09:30:03.000000Z; typical interval 1s, factor 3", SrcPartition: 3, SrcOffset: 4},
+	}
+	checkRows(t, got, want)
+}

@@ -75,10 +75,12 @@ type zscore struct {
 }
 
 func newZScore(ps []Params) *zscore {
-	return &zscore{
+	d := &zscore{
 		cfgs: each(ps, func(p *Params) ZScoreConfig { return p.ZScore }),
 		tab:  newTable[zState](ps[0].ZScore.Attributes),
 	}
+	d.lv.Names = d.tab.attrs
+	return d
 }
 
 func (d *zscore) name() string          { return "zscore" }
@@ -128,7 +130,7 @@ func (d *zscore) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.
 		if int(st.W.N) >= c.MinEvents && (st.Move > 0 || c.MinStddevMove == 0) {
 			sd := max(st.W.stddev(c.MinStddev), c.MinStddevMove*st.Move)
 			z := (r - st.W.Mean) / sd
-			d.lv.note(math.Abs(z)/c.Threshold, name, x, prev)
+			d.lv.note(math.Abs(z)/c.Threshold, a, x, prev)
 			if st.Cool > 0 {
 				st.Cool--
 			} else if math.Abs(z) > c.Threshold {

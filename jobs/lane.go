@@ -176,6 +176,9 @@ func (l *lane) takeWindows() {
 	for i := range l.wout.Bars {
 		l.batch.Anomalies = l.det.ObserveBar(&l.wout.Bars[i], l.batch.Anomalies)
 	}
+	if len(l.wout.Bars) > 0 {
+		l.batch.Anomalies = l.det.FlushBars(l.batch.Anomalies)
+	}
 	l.batch.Bars = append(l.batch.Bars, l.wout.Bars...)
 	l.batch.Late = append(l.batch.Late, l.wout.Late...)
 	l.wout.Reset()
