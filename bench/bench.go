@@ -1,0 +1,242 @@
+// Package bench is `pricewatch bench`: one run that generates the standard
+// workload and measures the job end to end — backfill throughput, the same
+// through a real Kafka broker, ingest-to-alert latency at a fixed input
+// rate, peak memory and state size — against DuckDB computing the same
+// 1-minute bars from the same input. It runs the pricewatch binary as child
+// processes so that each measurement has a process of its own.
+package bench
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"pricewatch/gen"
+)
+
+// Spec is one bench run.
+type Spec struct {
+	Bin         string // the pricewatch binary to measure
+	Dir         string // work folder (workload and outputs)
+	Instruments int    // default 10000
+	Events      int    // default 10,000,000
+	Brokers     string // a Kafka cluster for the Kafka rows; "" skips them
+	Rate        int    // input rate of the latency run, events/s; default 200,000
+	Log         io.Writer
+}
+
+// Row is one line of the result table.
+type Row struct {
+	Name, Value, Note string
+}
+
+// Run performs the measurements and returns the table rows.
+func Run(ctx context.Context, s Spec) ([]Row, error) {
+	if s.Instruments == 0 {
+		s.Instruments = 10000
+	}
+	if s.Events == 0 {
+		s.Events = 10_000_000
+	}
+	if s.Rate == 0 {
+		s.Rate = 200_000
+	}
+	var rows []Row
+	add := func(name, value, note string) {
+		rows = append(rows, Row{name, value, note})
+		fmt.Fprintf(s.Log, "bench: %-44s %s %s\n", name, value, note)
+	}
+	input := filepath.Join(s.Dir, "workload.jsonl")
+	cfgPath := filepath.Join(s.Dir, "bench.yaml")
+	if err := os.WriteFile(cfgPath, []byte(standardConfig), 0o644); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	res, err := writeWorkload(input, s)
+	if err != nil {
+		return nil, err
+	}
+	add("workload", fmt.Sprintf("%d events", res.Lines), fmt.Sprintf("%d instruments, generated in %s", s.Instruments, since(t0)))
+
+	out := filepath.Join(s.Dir, "out-backfill")
+	os.RemoveAll(out)
+	el, rss, err := child(ctx, s, "backfill", "--config", cfgPath, "--input", input, "--out", out)
+	if err != nil {
+		return nil, err
+	}
+	pwRate := float64(res.Lines) / el.Seconds()
+	add("backfill end to end", rate(pwRate), fmt.Sprintf("%s wall; tumbling 1m + hopping 5m/1m, default detectors, history, DuckDB + Parquet", el.Round(time.Millisecond)))
+	add("peak memory (backfill)", mib(rss), "max RSS of the process")
+	if st, err := stateBytes(out, s.Instruments); err == nil {
+		add("state per instrument", fmt.Sprintf("%d B", st), "checkpointed lane state (windows, detectors, history) / instruments")
+	}
+
+	dd, err := duckdbBars(ctx, input, s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	add("DuckDB: same 1-minute bars from the JSONL", dd.Round(time.Millisecond).String(), "read_json + GROUP BY time_bucket, bars only")
+	add("ratio pricewatch / DuckDB", fmt.Sprintf("%.2f", el.Seconds()/dd.Seconds()), "pricewatch also runs detectors, history and writes Parquet")
+
+	if s.Brokers == "" {
+		return rows, nil
+	}
+	topic := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	pel, _, err := child(ctx, s, "produce", "--brokers", s.Brokers, "--topic", topic, "--partitions", "4", "--input", input)
+	if err != nil {
+		return nil, err
+	}
+	add("produce to the real broker", rate(float64(res.Lines)/pel.Seconds()), "")
+	kout := filepath.Join(s.Dir, "out-run")
+	os.RemoveAll(kout)
+	kel, krss, err := child(ctx, s, "run", "--config", cfgPath, "--brokers", s.Brokers, "--topic", topic, "--group", topic, "--out", kout, "--exit-at-end")
+	if err != nil {
+		return nil, err
+	}
+	add("run --exit-at-end through the real broker", rate(float64(res.Lines)/kel.Seconds()), fmt.Sprintf("%s wall, peak memory %s", kel.Round(time.Millisecond), mib(krss)))
+
+	lat, err := latency(ctx, s, cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	add("ingest-to-alert latency p50", lat.p50.String(), fmt.Sprintf("at %s, %d alerts", rate(float64(s.Rate)), lat.n))
+	add("ingest-to-alert latency p99", lat.p99.String(), "")
+	return rows, nil
+}
+
+// Print writes the rows as a table.
+func Print(w io.Writer, rows []Row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "measure\tvalue\tnote\n")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.Value, r.Note)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "(%s, %d cores, %s)\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel())
+}
+
+// standardConfig is the standard job of the bench.
+const standardConfig = `windows:
+  tumbling: [1m]
+  hopping:
+    - {size: 5m, slide: 1m}
+epoch:
+  records: 500000
+`
+
+func writeWorkload(path string, s Spec) (gen.Result, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return gen.Result{}, err
+	}
+	defer f.Close()
+	g := gen.DefaultSpec()
+	g.Instruments, g.Events, g.PlantEvery = s.Instruments, s.Events, 50
+	bw := bufio.NewWriterSize(f, 4<<20)
+	res, err := gen.Write(bw, g)
+	if err == nil {
+		err = bw.Flush()
+	}
+	return res, err
+}
+
+// child runs the binary and returns its wall time and peak RSS.
+func child(ctx context.Context, s Spec, args ...string) (time.Duration, int64, error) {
+	cmd := exec.CommandContext(ctx, s.Bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	out, err := cmd.Output()
+	el := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("bench: pricewatch %s: %w\n%s%s", args[0], err, out, tailLines(stderr.String(), 20))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024
+	}
+	return el, rss, nil
+}
+
+// duckdbBars times DuckDB computing 1-minute OHLC bars per instrument from
+// the JSONL file.
+func duckdbBars(ctx context.Context, input, dir string) (time.Duration, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	q := fmt.Sprintf(`CREATE TABLE bars AS
+		SELECT instrument_id, time_bucket(INTERVAL 1 minute, ts) AS window_start,
+		       arg_min(price, ts) AS open, max(price) AS high, min(price) AS low,
+		       arg_max(price, ts) AS close, count(*) AS count, sum(price) AS sum,
+		       sum(price * volume) / nullif(sum(volume), 0) AS vwap
+		FROM (SELECT instrument_id, try_cast(event_time AS TIMESTAMP) AS ts, price, volume
+		      FROM read_json(%s, columns = {instrument_id: 'VARCHAR', event_time: 'VARCHAR', price: 'DOUBLE', volume: 'DOUBLE'},
+		                     format = 'newline_delimited', ignore_errors = true))
+		WHERE price IS NOT NULL AND ts IS NOT NULL
+		GROUP BY ALL`, "'"+strings.ReplaceAll(input, "'", "''")+"'")
+	start := time.Now()
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return 0, fmt.Errorf("bench: DuckDB bars: %w", err)
+	}
+	return time.Since(start), nil
+}
+
+func stateBytes(out string, instruments int) (int64, error) {
+	db, err := sql.Open("duckdb", filepath.Join(out, "pricewatch.duckdb")+"?access_mode=read_only")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(`SELECT sum(octet_length(state)) FROM _pricewatch_checkpoints`).Scan(&n); err != nil {
+		return 0, err
+	}
+	return n / int64(instruments), nil
+}
+
+func rate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.2f M events/s", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.0f k events/s", r/1e3)
+	}
+	return fmt.Sprintf("%.0f events/s", r)
+}
+
+func mib(b int64) string { return fmt.Sprintf("%d MiB", b>>20) }
+
+func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}

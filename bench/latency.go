@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pricewatch/kafka"
+	"pricewatch/schemas"
+)
+
+type latencies struct {
+	p50, p99 time.Duration
+	n        int
+}
+
+// latencyConfig: alerts on, short epochs (an alert is published when its
+// epoch is durable), and a jump threshold that fires often enough to give
+// a sample.
+const latencyConfig = `epoch:
+  records: 1000000
+  interval: %s
+alerts:
+  topic: %s
+detectors:
+  jump:
+    threshold: 0.003
+`
+
+// latency produces the workload's first Rate×10 events at a fixed rate to a
+// fresh topic while the job runs with alerts on, and measures the time from
+// handing each event to the producer to reading its alert (read_committed).
+func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
+	topic := fmt.Sprintf("bench-lat-%d", time.Now().UnixNano())
+	alerts := topic + "-alerts"
+	cfg := filepath.Join(s.Dir, "latency.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(latencyConfig, "50ms", alerts)), 0o644); err != nil {
+		return latencies{}, err
+	}
+	brokers := []string{s.Brokers}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(0))
+	if err != nil {
+		return latencies{}, err
+	}
+	defer cl.Close()
+	if err := kafka.CreateTopic(ctx, cl, topic, 4); err != nil {
+		return latencies{}, err
+	}
+	out := filepath.Join(s.Dir, "out-latency")
+	os.RemoveAll(out)
+	job := exec.CommandContext(ctx, s.Bin, "run", "--config", cfg, "--brokers", s.Brokers, "--topic", topic, "--group", topic, "--out", out)
+	if err := job.Start(); err != nil {
+		return latencies{}, err
+	}
+	defer func() { job.Process.Signal(syscall.SIGTERM); job.Wait() }()
+	time.Sleep(3 * time.Second) // the job joins the group and creates the alert topic
+
+	var mu sync.Mutex
+	sent := map[[2]int64]time.Time{}
+	var lat []time.Duration
+	cctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		readAlerts(cctx, brokers, alerts, func(p int32, off int64, at time.Time) {
+			mu.Lock()
+			if t, ok := sent[[2]int64{int64(p), off}]; ok {
+				lat = append(lat, at.Sub(t))
+			}
+			mu.Unlock()
+		})
+	}()
+
+	f, err := os.Open(filepath.Join(s.Dir, "workload.jsonl"))
+	if err != nil {
+		return latencies{}, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	dec := schemas.NewDecoder()
+	var ev schemas.Event
+	total := s.Rate * 10
+	start := time.Now()
+	for i := 0; i < total && sc.Scan(); i++ {
+		if i%1000 == 0 { // pace: event i is due at start + i/rate
+			if d := time.Until(start.Add(time.Duration(float64(i) / float64(s.Rate) * float64(time.Second)))); d > 0 {
+				time.Sleep(d)
+			}
+		}
+		line := append([]byte(nil), sc.Bytes()...)
+		key := append([]byte(nil), dec.Key(line, &ev)...)
+		at := time.Now()
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: key, Value: line, Partition: kafka.Partition(key, 4)}, func(r *kgo.Record, err error) {
+			if err == nil {
+				mu.Lock()
+				sent[[2]int64{int64(r.Partition), r.Offset}] = at
+				mu.Unlock()
+			}
+		})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return latencies{}, err
+	}
+	time.Sleep(3 * time.Second) // the last epochs commit and their alerts arrive
+	stop()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lat) == 0 {
+		return latencies{}, fmt.Errorf("bench: no alerts arrived")
+	}
+	slices.Sort(lat)
+	q := func(f float64) time.Duration { return lat[int(f*float64(len(lat)-1))].Round(100 * time.Microsecond) }
+	return latencies{p50: q(0.50), p99: q(0.99), n: len(lat)}, nil
+}
+
+// readAlerts reads an alert topic until ctx ends, calling fn with each
+// alert's source position and the time it was read.
+func readAlerts(ctx context.Context, brokers []string, topic string, fn func(int32, int64, time.Time)) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(5*time.Millisecond), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		return
+	}
+	defer cl.Close()
+	for ctx.Err() == nil {
+		fs := cl.PollFetches(ctx)
+		now := time.Now()
+		fs.EachRecord(func(r *kgo.Record) {
+			var m kafka.AlertMessage
+			if json.Unmarshal(r.Value, &m) == nil {
+				fn(m.SrcPartition, m.SrcOffset, now)
+			}
+		})
+	}
+}
