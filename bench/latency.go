@@ -71,10 +71,9 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	var lat []time.Duration
 	cctx, stop := context.WithCancel(ctx)
 	defer stop()
-	done := make(chan struct{})
+	done := make(chan error, 1)
 	go func() {
-		defer close(done)
-		readAlerts(cctx, brokers, alerts, func(p int32, off int64, at time.Time) {
+		done <- readAlerts(cctx, brokers, alerts, func(p int32, off int64, at time.Time) {
 			mu.Lock()
 			if t, ok := sent[[2]int64{int64(p), off}]; ok {
 				lat = append(lat, at.Sub(t))
@@ -116,7 +115,9 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	}
 	time.Sleep(3 * time.Second) // the last epochs commit and their alerts arrive
 	stop()
-	<-done
+	if err := <-done; err != nil {
+		return latencies{}, err
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(lat) == 0 {
@@ -129,12 +130,12 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 
 // readAlerts reads an alert topic until ctx ends, calling fn with each
 // alert's source position and the time it was read.
-func readAlerts(ctx context.Context, brokers []string, topic string, fn func(int32, int64, time.Time)) {
+func readAlerts(ctx context.Context, brokers []string, topic string, fn func(int32, int64, time.Time)) error {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(5*time.Millisecond), kgo.AllowAutoTopicCreation())
+		kgo.FetchMaxWait(10*time.Millisecond))
 	if err != nil {
-		return
+		return err
 	}
 	defer cl.Close()
 	for ctx.Err() == nil {
@@ -147,4 +148,5 @@ func readAlerts(ctx context.Context, brokers []string, topic string, fn func(int
 			}
 		})
 	}
+	return nil
 }
