@@ -174,9 +174,16 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	if r.fail != nil {
 		return false, r.fail
 	}
+	// Each partition's records go to its lane; lanes run in parallel, each
+	// in offset order.
+	type work struct {
+		l *lane
+		p kgo.FetchTopicPartition
+	}
+	var todo []work
 	var err error
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		if err != nil {
+		if err != nil || len(p.Records) == 0 {
 			return
 		}
 		l := r.lanes[p.Partition]
@@ -185,17 +192,28 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 				return
 			}
 		}
-		for _, rec := range p.Records {
-			if rec.Offset < l.next {
-				continue // already in the checkpoint
-			}
-			if err = l.process(ctx, rec.Key, rec.Value, rec.Offset); err != nil {
-				return
-			}
-		}
-		r.job.observeLane(l, p.HighWatermark, time.Now())
+		todo = append(todo, work{l, p})
 	})
 	if err != nil {
+		return false, err
+	}
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, w := range todo {
+		wg.Go(func() {
+			for _, rec := range w.p.Records {
+				if rec.Offset < w.l.next {
+					continue // already in the checkpoint
+				}
+				if errs[i] = w.l.process(ctx, rec.Key, rec.Value, rec.Offset); errs[i] != nil {
+					return
+				}
+			}
+			r.job.observeLane(w.l, w.p.HighWatermark, time.Now())
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return false, err
 	}
 	now := time.Now()
