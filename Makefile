@@ -33,9 +33,13 @@ kafka-up:
 kafka-down:
 	@scripts/kafka.sh stop
 
-## bench: Go micro-benchmarks of the hot paths.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./schemas ./windows ./detectors
+## bench: the standard workload end to end (backfill, through the real
+## broker, latency, memory, against DuckDB), then the Go micro-benchmarks.
+## BENCH_EVENTS / BENCH_INSTRUMENTS change the workload.
+BENCH_EVENTS      ?= 10000000
+BENCH_INSTRUMENTS ?= 10000
+bench: build
+	scripts/bench.sh $(BENCH_INSTRUMENTS) $(BENCH_EVENTS)
 
 ## bench-quality: precision, recall and detection delay of every detector on
 ## generated streams with planted anomalies, and false positives on clean ones.
