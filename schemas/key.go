@@ -1,0 +1,53 @@
+package schemas
+
+import "unsafe"
+
+// Key returns the Kafka record key of an input record: its instrument_id.
+// When instrument_id is the object's first member, as `produce` and the
+// generator write it, the key is read straight from the front of the record
+// (unescaped strings only) without decoding the rest; otherwise the record
+// is decoded into ev and the key is its instrument id, or nil when it does
+// not decode. `produce` and file backfills both place records with Key, so
+// they always agree. The returned slice aliases raw or an interned string;
+// it is valid until the next call.
+func (d *Decoder) Key(raw []byte, ev *Event) []byte {
+	if k, ok := frontKey(raw); ok {
+		return k
+	}
+	if d.Decode(raw, ev) != nil {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(ev.InstrumentID), len(ev.InstrumentID))
+}
+
+const keyPrefix = `"instrument_id"`
+
+// frontKey reads `{"instrument_id":"…"` at the front of raw.
+func frontKey(raw []byte) ([]byte, bool) {
+	i := jsonSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	i = jsonSpace(raw, i+1)
+	if len(raw)-i < len(keyPrefix) || string(raw[i:i+len(keyPrefix)]) != keyPrefix {
+		return nil, false
+	}
+	i = jsonSpace(raw, i+len(keyPrefix))
+	if i >= len(raw) || raw[i] != ':' {
+		return nil, false
+	}
+	i = jsonSpace(raw, i+1)
+	if i >= len(raw) || raw[i] != '"' {
+		return nil, false
+	}
+	start := i + 1
+	for j := start; j < len(raw); j++ {
+		switch c := raw[j]; {
+		case c == '"':
+			return raw[start:j], j > start
+		case c == '\\' || c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,31 @@
+package schemas
+
+import "testing"
+
+func TestKey(t *testing.T) {
+	d := NewDecoder()
+	var ev Event
+	for in, want := range map[string]string{
+		`{"instrument_id":"005930","event_time":"2026-01-15","price":1}`:  "005930",
+		` { "instrument_id" : "005930" , "broken`:                         "005930", // front form: read without decoding
+		`{"event_time":"2026-01-15","instrument_id":"000660","price":1}`:  "000660", // decoded
+		`{"event_time":"2026-01-15","instrument_id":"000660","price":{}}`: "",       // does not decode
+		`{"instrument_id":"a\"b","event_time":"2026-01-15"}`:              `a"b`,    // escaped: decoded
+		`not json`: "",
+		`{"instrument_id":"","event_time":"2026-01-15"}`: "",
+	} {
+		if got := string(d.Key([]byte(in), &ev)); got != want {
+			t.Errorf("Key(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func BenchmarkKey(b *testing.B) {
+	d := NewDecoder()
+	var ev Event
+	raw := []byte(`{"instrument_id":"005930","event_time":"2026-01-15T09:00:01.250Z","seq":17,"price":71200,"volume":15}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Key(raw, &ev)
+	}
+}
