@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"pricewatch/jobs"
 	"pricewatch/kafka"
 )
 
@@ -17,6 +18,7 @@ func runProduce(ctx context.Context, e *env, args []string) error {
 	topic := fs.String("topic", "", "topic (required)")
 	parts := fs.Int("partitions", 4, "partitions of the topic when produce creates it")
 	fs.Var(&inputs, "input", "JSONL input file, plain or gzip (repeatable; more may follow as arguments)")
+	config := fs.String("config", "", "job config file whose source.security (TLS, SASL) the client uses")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -32,8 +34,16 @@ func runProduce(ctx context.Context, e *env, args []string) error {
 	case *parts < 1:
 		return usagef("--partitions: %d is not allowed; want 1 or more", *parts)
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ProducerLinger(5*time.Millisecond), kgo.ProducerBatchMaxBytes(1<<20))
+	cfg, err := jobs.LoadConfig(*config)
+	if err != nil {
+		return err
+	}
+	sec, err := cfg.Source.Security.Opts()
+	if err != nil {
+		return err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(5 * time.Millisecond), kgo.ProducerBatchMaxBytes(1 << 20)}, sec...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create Kafka client: %w", err)
 	}

@@ -184,7 +184,11 @@ func (b *backfill) archive(ctx context.Context, dir string) error {
 // topic reads a bounded range of a topic, every partition from its start
 // offset to its end offset.
 func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Source.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	sec, err := cfg.Source.Security.Opts()
+	if err != nil {
+		return err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Source.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted())}, sec...)...)
 	if err != nil {
 		return fmt.Errorf("jobs: cannot create Kafka client: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"pricewatch/conf"
 	"pricewatch/detectors"
 	"pricewatch/history"
+	"pricewatch/kafka"
 	"pricewatch/schemas"
 	"pricewatch/windows"
 )
@@ -85,6 +86,9 @@ type Source struct {
 	// Debezium maps a Debezium table's columns to attributes when Format is
 	// "debezium".
 	Debezium schemas.DebeziumSpec `yaml:"debezium"`
+	// Security is how every Kafka client of the job connects: TLS and SASL.
+	// Default: neither.
+	Security kafka.Security `yaml:"security"`
 	// Partitions is the number of partitions a file backfill spreads records
 	// over with Kafka's key hash, as `produce` does; set it to the topic's
 	// partition count so that a backfill reproduces a run. Default 4.
@@ -182,6 +186,9 @@ func (c *Config) Validate() error {
 	if c.Source.Group == "" {
 		return conf.Errorf("source.group", `""`, "want a consumer group name")
 	}
+	if err := c.Source.Security.Validate("source.security"); err != nil {
+		return err
+	}
 	if c.Source.Format != FormatJSON && c.Source.Format != FormatDebezium {
 		return conf.Errorf("source.format", fmt.Sprintf("%q", c.Source.Format), "want %q or %q", FormatJSON, FormatDebezium)
 	}
@@ -214,7 +221,9 @@ func (c *Config) Validate() error {
 
 // YAML returns the effective config as YAML.
 func (c *Config) YAML() []byte {
-	b, err := yaml.Marshal(c)
+	m := *c
+	m.Source.Security = m.Source.Security.Masked()
+	b, err := yaml.Marshal(&m)
 	if err != nil {
 		panic("jobs: cannot marshal config: " + err.Error())
 	}

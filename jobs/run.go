@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,11 @@ type runner struct {
 // out, until ctx is cancelled (then it commits every lane's epoch and leaves
 // the group) or, with ExitAtEnd, until the group has caught up.
 func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, error) {
+	sec, err := cfg.Source.Security.Opts()
+	if err != nil {
+		return nil, err
+	}
+	opts.ClientOpts = append(sec, opts.ClientOpts...)
 	j, err := Open(cfg, out, cfg.Source.Topic)
 	if err != nil {
 		return nil, err
@@ -112,6 +118,14 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	}
 	r.cl = cl
 	defer cl.Close()
+	// franz-go retries a failing group join forever without telling the
+	// poll; a ping surfaces unreachable brokers and failed authentication.
+	pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
+	err = cl.Ping(pctx)
+	pcancel()
+	if err != nil {
+		return nil, fmt.Errorf("jobs: cannot reach Kafka at %s: %w", strings.Join(cfg.Source.Brokers, ","), err)
+	}
 	if opts.ExitAtEnd {
 		if r.ends, err = kafka.EndOffsets(ctx, cl, cfg.Source.Topic); err != nil {
 			return nil, err
@@ -183,7 +197,7 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	var todo []work
 	var err error
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		if err != nil || len(p.Records) == 0 {
+		if err != nil || p.Err != nil || p.Partition < 0 || len(p.Records) == 0 {
 			return
 		}
 		l := r.lanes[p.Partition]

@@ -12,6 +12,10 @@
 #                               (e.g. 127.0.0.1:39092) as the last stdout line
 #   scripts/kafka.sh stop       stop it (TERM, then KILL after 30s), remove data
 #   scripts/kafka.sh status     "running"/"not running"; exit 0 only if running
+#   scripts/kafka.sh sasl-address
+#                               print the SASL listener's address of the running
+#                               broker (started with KAFKA_SCRAM=1); exit 1 if
+#                               it has none
 #   scripts/kafka.sh version    print the pinned Kafka version
 #   scripts/kafka.sh classpath  print the broker+tools classpath (resolving it
 #                               if needed), e.g. for the Kafka CLI tools:
@@ -24,9 +28,28 @@
 #
 # Only the address goes to stdout; everything else is diagnostics on stderr.
 #
+# Authentication (KAFKA_SCRAM=1): the broker also listens on a SASL_PLAINTEXT
+# listener (127.0.0.1:$KAFKA_SASL_PORT) with the mechanisms PLAIN,
+# SCRAM-SHA-256 and SCRAM-SHA-512, for one user ($KAFKA_SASL_USER, password
+# $KAFKA_SASL_PASSWORD) who has SCRAM credentials of both kinds, created when
+# the storage is formatted (kafka-storage format --add-scram), and a PLAIN
+# entry in the listener's JAAS config. `start` still prints only the
+# PLAINTEXT bootstrap address on stdout (that listener stays unauthenticated
+# and is what the inter-broker and controller traffic uses); the SASL address
+# goes to stderr and to `scripts/kafka.sh sasl-address`:
+#   KAFKA_BROKERS=$(KAFKA_SCRAM=1 scripts/kafka.sh start)
+#   KAFKA_SASL_BROKERS=$(scripts/kafka.sh sasl-address)
+# These are throwaway test credentials: the password is in the run dir's
+# server.properties (mode 600) and, while the storage is formatted, on the
+# StorageTool's command line. Never point this at real secrets.
+#
 # Environment:
 #   KAFKA_PORT              client (PLAINTEXT) port              [39092]
 #   KAFKA_CONTROLLER_PORT   KRaft controller port                [39093]
+#   KAFKA_SCRAM             1: add the SASL listener (see above)  [0]
+#   KAFKA_SASL_PORT         SASL_PLAINTEXT port, with KAFKA_SCRAM [39094]
+#   KAFKA_SASL_USER         its user (letters, digits, . _ -)    [pricewatch]
+#   KAFKA_SASL_PASSWORD     its password (same characters)       [pricewatch-secret]
 #   PRICEWATCH_KAFKA_RUN    run dir: pid, log, config, data      [/tmp/pricewatch-kafka]
 #   PRICEWATCH_KAFKA_HOME   cache dir for the resolved classpath [~/.cache/pricewatch-kafka]
 #   KAFKA_START_TIMEOUT     seconds to wait for the broker       [90]
@@ -47,6 +70,10 @@ KAFKA_VERSION=$(sed -n 's:.*<kafka\.version>\(.*\)</kafka\.version>.*:\1:p' "$PO
 HOST=127.0.0.1
 PORT=${KAFKA_PORT:-39092}
 CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-39093}
+SASL_PORT=${KAFKA_SASL_PORT:-39094}
+SASL_USER=${KAFKA_SASL_USER:-pricewatch}
+SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-pricewatch-secret}
+SASL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 CACHE_DIR=${PRICEWATCH_KAFKA_HOME:-$HOME/.cache/pricewatch-kafka}
 RUN_DIR=${PRICEWATCH_KAFKA_RUN:-/tmp/pricewatch-kafka}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
@@ -58,6 +85,7 @@ PID_FILE="$RUN_DIR/kafka.pid"
 LOG_FILE="$RUN_DIR/kafka.log"
 PROPS_FILE="$RUN_DIR/server.properties"
 ADDR_FILE="$RUN_DIR/address"
+SASL_ADDR_FILE="$RUN_DIR/sasl-address"
 DATA_DIR="$RUN_DIR/data"
 LOCK_FILE="$RUN_DIR/.lock"
 
@@ -75,6 +103,25 @@ elapsed_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; 
 
 # port_open PORT: true if something accepts TCP connections on HOST:PORT.
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# scram_enabled: true if KAFKA_SCRAM asks for the SASL listener.
+scram_enabled() {
+  case "${KAFKA_SCRAM:-0}" in
+  1 | true | yes | on) return 0 ;;
+  0 | false | no | off | "") return 1 ;;
+  *) die "KAFKA_SCRAM=${KAFKA_SCRAM}: want 1 (add the SASL listener) or 0" ;;
+  esac
+}
+
+# check_sasl_settings: the user and password go unquoted into the JAAS config
+# and the --add-scram argument, so keep them to characters safe in both.
+check_sasl_settings() {
+  [[ $SASL_PORT =~ ^[0-9]+$ ]] || die "KAFKA_SASL_PORT=$SASL_PORT: want a port number"
+  [[ $SASL_USER =~ ^[A-Za-z0-9._-]+$ ]] ||
+    die "KAFKA_SASL_USER: want letters, digits, '.', '_' or '-' only"
+  [[ $SASL_PASSWORD =~ ^[A-Za-z0-9._-]+$ ]] ||
+    die "KAFKA_SASL_PASSWORD: want letters, digits, '.', '_' or '-' only"
+}
 
 # Serialise start/stop between concurrent callers. fd 9 must not leak into
 # the broker (it would hold the lock for its whole life): see launch_broker.
@@ -181,16 +228,27 @@ new_cluster_id() {
 }
 
 write_server_properties() {
+  local listeners="PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT"
+  local advertised="PLAINTEXT://$HOST:$PORT"
+  local protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  if scram_enabled; then
+    listeners+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
+    advertised+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
+    protocols+=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+  fi
+  # It may hold the PLAIN user's password: readable by its owner only.
+  rm -f "$PROPS_FILE"
+  (umask 077 && : >"$PROPS_FILE")
   cat >"$PROPS_FILE" <<EOF
 # Written by scripts/kafka.sh: single-node KRaft (broker + controller) for tests.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=$listeners
+advertised.listeners=$advertised
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$DATA_DIR
 
 # One broker: every internal topic gets replication factor 1.
@@ -208,6 +266,19 @@ transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 # auto.create.topics.enable is left at Kafka's default (true).
 EOF
+  if scram_enabled; then
+    cat >>"$PROPS_FILE" <<EOF
+
+# KAFKA_SCRAM=1: a SASL_PLAINTEXT listener for clients. SCRAM credentials live
+# in the cluster metadata (added at format time, see format_storage); PLAIN
+# users are listed in the listener's JAAS config. No authorizer: an
+# authenticated user may do anything, as on the PLAINTEXT listener.
+sasl.enabled.mechanisms=$SASL_MECHANISMS
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+  fi
 }
 
 # JVM flags for the broker (besides the heap), as in Kafka's kafka-run-class.sh.
@@ -218,15 +289,21 @@ JVM_COMMON=(
 )
 
 format_storage() {
-  local cp=$1 cluster_id
+  local cp=$1 cluster_id scram=()
   cluster_id=$(new_cluster_id)
+  if scram_enabled; then
+    # SCRAM users are metadata records in KRaft: the bootstrap checkpoint
+    # written here carries them, so the broker knows them from its first start.
+    scram=(--add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]"
+      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]")
+  fi
   log "formatting $DATA_DIR (cluster id $cluster_id)"
   # Small heap and C1 only: this JVM just writes meta.properties and the
   # bootstrap checkpoint, so it should start fast rather than run fast.
   if ! "$(java_bin)" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     -Djava.awt.headless=true "-Dlog4j2.configurationFile=$LOG4J_CONFIG" \
     -cp "$cp" kafka.tools.StorageTool format \
-    --cluster-id "$cluster_id" --config "$PROPS_FILE" \
+    --cluster-id "$cluster_id" --config "$PROPS_FILE" "${scram[@]}" \
     >>"$LOG_FILE" 2>&1 </dev/null 9>&-; then
     tail -n 50 "$LOG_FILE" >&2 || true
     die "formatting the Kafka storage failed (log: $LOG_FILE)"
@@ -264,7 +341,8 @@ wait_until_ready() {
       tail -n 50 "$LOG_FILE" >&2 || true
       die "Kafka broker failed to start"
     fi
-    if grep -q 'Kafka Server started' "$LOG_FILE" && port_open "$PORT"; then
+    if grep -q 'Kafka Server started' "$LOG_FILE" && port_open "$PORT" &&
+      { ! scram_enabled || port_open "$SASL_PORT"; }; then
       return 0
     fi
     sleep 0.25
@@ -324,25 +402,37 @@ cmd_start() {
   t0=$(now)
   take_lock
 
+  local ports=("$PORT" "$CONTROLLER_PORT")
+  if scram_enabled; then
+    check_sasl_settings
+    ports+=("$SASL_PORT")
+  fi
+
   # Already running (e.g. a second start in the same CI job): reuse it.
   if pid=$(running_pid) && [[ -s $ADDR_FILE ]] && port_open "$(cut -d: -f2 "$ADDR_FILE")"; then
     addr=$(<"$ADDR_FILE")
+    if scram_enabled && [[ ! -s $SASL_ADDR_FILE ]]; then
+      die "a broker without the SASL listener is already running (pid $pid) at $addr; stop it first (scripts/kafka.sh stop) to start one with KAFKA_SCRAM=1"
+    fi
     log "already running (pid $pid) at $addr"
+    if [[ -s $SASL_ADDR_FILE ]]; then
+      log "SASL listener at $(<"$SASL_ADDR_FILE") (user $(<"$RUN_DIR/sasl-user"))"
+    fi
     echo "$addr"
     return 0
   fi
   # Leftovers of a broker that died or hangs: clear them out first.
   stop_processes
 
-  for p in "$PORT" "$CONTROLLER_PORT"; do
-    port_open "$p" && die "port $HOST:$p is already in use by another process; set KAFKA_PORT / KAFKA_CONTROLLER_PORT to free ports"
+  for p in "${ports[@]}"; do
+    port_open "$p" && die "port $HOST:$p is already in use by another process; set KAFKA_PORT / KAFKA_CONTROLLER_PORT / KAFKA_SASL_PORT to free ports"
   done
 
   check_java
   cp=$(resolve_classpath)
 
   # Fresh state: empty data dir, new log, new config.
-  rm -rf "$DATA_DIR" "$PID_FILE" "$ADDR_FILE"
+  rm -rf "$DATA_DIR" "$PID_FILE" "$ADDR_FILE" "$SASL_ADDR_FILE" "$RUN_DIR/sasl-user"
   mkdir -p "$DATA_DIR"
   : >"$LOG_FILE"
   write_server_properties
@@ -352,9 +442,16 @@ cmd_start() {
   pid=$(<"$PID_FILE")
   wait_until_ready "$pid"
   echo "$addr" >"$ADDR_FILE"
+  if scram_enabled; then
+    echo "$SASL_USER" >"$RUN_DIR/sasl-user"
+    echo "$HOST:$SASL_PORT" >"$SASL_ADDR_FILE"
+  fi
 
   version=$(reported_version)
   log "Apache Kafka ${version:-$KAFKA_VERSION} broker (KRaft) at $addr"
+  if scram_enabled; then
+    log "SASL/SCRAM listener at $HOST:$SASL_PORT (user $SASL_USER; mechanisms ${SASL_MECHANISMS//,/, })"
+  fi
   log "started in $(elapsed_since "$t0")s (pid $pid, log $LOG_FILE)"
   echo "$addr"
 }
@@ -368,17 +465,32 @@ cmd_stop() {
     log "stopped"
   fi
   rm -rf "$DATA_DIR"
-  rm -f "$PID_FILE" "$ADDR_FILE"
+  rm -f "$PID_FILE" "$ADDR_FILE" "$SASL_ADDR_FILE" "$RUN_DIR/sasl-user"
 }
 
 cmd_status() {
   local pid addr
   addr=$(cat "$ADDR_FILE" 2>/dev/null || echo "$HOST:$PORT")
   if pid=$(running_pid) && port_open "${addr##*:}"; then
-    echo "running at $addr (pid $pid, Apache Kafka $(reported_version || true), log $LOG_FILE)"
+    local sasl=""
+    [[ -s $SASL_ADDR_FILE ]] && sasl=", SASL listener at $(<"$SASL_ADDR_FILE")"
+    echo "running at $addr (pid $pid, Apache Kafka $(reported_version || true)$sasl, log $LOG_FILE)"
     return 0
   fi
   echo "not running ($addr)"
+  return 1
+}
+
+cmd_sasl_address() {
+  local addr
+  if running_pid >/dev/null && [[ -s $SASL_ADDR_FILE ]]; then
+    addr=$(<"$SASL_ADDR_FILE")
+    if port_open "${addr##*:}"; then
+      echo "$addr"
+      return 0
+    fi
+  fi
+  log "no running broker with a SASL listener (start one with KAFKA_SCRAM=1 scripts/kafka.sh start)"
   return 1
 }
 
@@ -392,6 +504,7 @@ main() {
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  sasl-address) cmd_sasl_address ;;
   version) echo "$KAFKA_VERSION" ;;
   classpath)
     check_java

@@ -27,15 +27,18 @@ echo "== go vet"
 
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   echo "== starting a real Kafka broker (scripts/kafka.sh start)"
-  if ! KAFKA_BROKERS=$(scripts/kafka.sh start); then
+  # The broker also gets a SASL listener (PLAIN, SCRAM-SHA-256/512) for the
+  # security tests.
+  if ! KAFKA_BROKERS=$(KAFKA_SCRAM=1 scripts/kafka.sh start); then
     echo "make test: cannot start a Kafka broker for the integration tests." >&2
     echo "  Install a JDK 17+ and Maven (apt-get install openjdk-17-jdk-headless maven)," >&2
     echo "  or set KAFKA_BROKERS=host:port to an existing Kafka cluster." >&2
     exit 1
   fi
   trap 'scripts/kafka.sh stop' EXIT
+  KAFKA_SASL_BROKERS=$(scripts/kafka.sh sasl-address)
 fi
-export KAFKA_BROKERS
+export KAFKA_BROKERS KAFKA_SASL_BROKERS="${KAFKA_SASL_BROKERS:-}"
 echo "== Kafka broker: $KAFKA_BROKERS"
 
 echo "== tests (unit + integration)"
