@@ -22,7 +22,8 @@ var envNotConfig = []string{"PRICEWATCH_CPUPROFILE", "PRICEWATCH_LOG_LEVEL", "PR
 	"PRICEWATCH_KAFKA_", "PRICEWATCH_NO_BROWSER"}
 
 // applyEnv sets the config keys named by PRICEWATCH_* variables of environ
-// (as os.Environ gives them) over c. An unknown variable is an error naming it.
+// (as os.Environ gives them) over c. An unknown variable is an error naming
+// it, except the one source.security.sasl.password_env names.
 func applyEnv(c Config, environ []string) (Config, error) {
 	paths := map[string][]string{}
 	leafPaths(reflect.TypeOf(c), nil, paths)
@@ -30,7 +31,8 @@ func applyEnv(c Config, environ []string) (Config, error) {
 	var names []string
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, EnvPrefix) || slices.ContainsFunc(envNotConfig, func(p string) bool { return strings.HasPrefix(name, p) }) {
+		if !strings.HasPrefix(name, EnvPrefix) || slices.ContainsFunc(envNotConfig, func(p string) bool { return strings.HasPrefix(name, p) }) ||
+			name == c.Source.Security.SASL.PasswordEnv { // a secret the config names, not a key
 			continue
 		}
 		path, ok := paths[name]

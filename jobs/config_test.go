@@ -81,3 +81,11 @@ func TestApplyEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyEnvSkipsTheSecretVariable(t *testing.T) {
+	c := DefaultConfig()
+	c.Source.Security.SASL.PasswordEnv = "PRICEWATCH_SECRET"
+	if _, err := applyEnv(c, []string{"PRICEWATCH_SECRET=hunter2"}); err != nil {
+		t.Fatalf("the variable password_env names is not a config key and must pass: %v", err)
+	}
+}

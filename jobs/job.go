@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -29,6 +30,8 @@ type Job struct {
 	alerts   *kafka.Alerts                     // nil unless alerts.topic is set (run only)
 	sink     *sink
 	metrics  *metrics.Metrics // nil when metrics are off
+	// histTables are the history tables of history.tables (beside attr_history).
+	histTables []*schemas.Table
 }
 
 // Open opens (creating) the output folder out for a job reading source.
@@ -36,11 +39,13 @@ func Open(cfg Config, out, source string) (*Job, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: cannot create %q: %w", out, err)
 	}
-	st, err := duckdb.Open(filepath.Join(out, duckdb.FileName), schemas.Tables, nil)
+	hist := cfg.History.Tables()
+	tables := append(slices.Clone(schemas.Tables), hist...)
+	st, err := duckdb.Open(filepath.Join(out, duckdb.FileName), tables, cfg.History.SQL())
 	if err != nil {
 		return nil, err
 	}
-	j := &Job{cfg: cfg, out: out, source: source, store: st, mem: memory.NewGoAllocator()}
+	j := &Job{cfg: cfg, out: out, source: source, store: st, mem: memory.NewGoAllocator(), histTables: hist}
 	j.sink = newSink(j)
 	return j, nil
 }

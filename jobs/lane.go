@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"pricewatch/detectors"
@@ -27,6 +28,7 @@ type lane struct {
 	win       *windows.Engine
 	det       *detectors.Set
 	hist      *history.Interval
+	lay       *history.Layouts // the history tables of history.tables
 	wout      windows.Output
 	ev        schemas.Event
 	batch     *schemas.Batch
@@ -53,8 +55,12 @@ func (j *Job) newLane(partition int32) (*lane, error) {
 	if err != nil {
 		return nil, err
 	}
+	lay, err := history.NewLayouts(j.cfg.History)
+	if err != nil {
+		return nil, err
+	}
 	l := &lane{
-		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det,
+		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det, lay: lay,
 		hist: history.NewInterval(j.cfg.History), from: -1,
 		batch: &schemas.Batch{}, spare: make(chan *schemas.Batch, 1),
 	}
@@ -84,7 +90,7 @@ func (l *lane) restore(ctx context.Context) (int64, bool, error) {
 		}
 		l.next, l.epochs = c.NextOffset, c.Epochs
 	}
-	for _, t := range schemas.Tables {
+	for _, t := range append(slices.Clone(schemas.Tables), l.job.histTables...) {
 		if err := parquet.RemoveAfter(l.job.out, t.Name, l.partition, l.epochs); err != nil {
 			return 0, false, err
 		}
@@ -127,6 +133,7 @@ func (l *lane) replay(key, raw []byte, offset int64) {
 	l.job.stats.replayed.Add(1)
 	l.apply(key, raw, offset)
 	l.batch.Reset()
+	l.lay.Reset()
 	if l.arch != nil {
 		l.arch.reset()
 	}
@@ -158,6 +165,8 @@ func (l *lane) apply(key, raw []byte, offset int64) {
 	l.batch.Anomalies = l.det.Observe(ev, wm, l.batch.Anomalies)
 	l.takeWindows()
 	l.batch.History = l.hist.Process(ev, l.batch.History)
+	l.lay.Advance(wm, ev.Partition, ev.Offset)
+	l.lay.Process(ev)
 }
 
 // decode decodes a record with the source's format. skip reports a record
@@ -206,6 +215,7 @@ func (l *lane) finish(ctx context.Context) error {
 	}
 	l.win.Flush(l.partition, l.next-1, &l.wout)
 	l.takeWindows()
+	l.lay.Flush(l.partition, l.next-1)
 	if err := l.commit(ctx); err != nil {
 		return err
 	}
@@ -236,7 +246,7 @@ func (l *lane) commit(ctx context.Context) error {
 		return err
 	}
 	epoch := l.epochs + 1
-	w := &epochWork{lane: l, batch: l.batch, records: l.records, decodeFailures: l.decodeFails,
+	w := &epochWork{lane: l, batch: l.batch, hist: l.lay.Take(), records: l.records, decodeFailures: l.decodeFails,
 		epoch: duckdb.Epoch{Source: j.source, Partition: l.partition, From: l.from, To: l.next - 1,
 			Checkpoint: duckdb.Checkpoint{NextOffset: l.next, State: state, Epochs: epoch}}}
 	if l.arch != nil {
@@ -260,7 +270,7 @@ func (l *lane) durable() error { return l.job.sink.wait() }
 
 // laneState is the gob form of a lane's checkpointed state.
 type laneState struct {
-	Windows, Detectors, History []byte
+	Windows, Detectors, History, Layouts []byte
 }
 
 func (l *lane) marshal() ([]byte, error) {
@@ -273,6 +283,9 @@ func (l *lane) marshal() ([]byte, error) {
 		return nil, err
 	}
 	if s.History, err = l.hist.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	if s.Layouts, err = l.lay.MarshalBinary(); err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
@@ -293,5 +306,11 @@ func (l *lane) unmarshal(b []byte) error {
 	if err := l.det.UnmarshalBinary(s.Detectors); err != nil {
 		return err
 	}
-	return l.hist.UnmarshalBinary(s.History)
+	if err := l.hist.UnmarshalBinary(s.History); err != nil {
+		return err
+	}
+	if s.Layouts == nil {
+		return nil
+	}
+	return l.lay.UnmarshalBinary(s.Layouts)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"pricewatch/duckdb"
+	"pricewatch/history"
 	"pricewatch/parquet"
 	"pricewatch/schemas"
 )
@@ -16,6 +17,7 @@ type epochWork struct {
 	lane    *lane
 	epoch   duckdb.Epoch
 	batch   *schemas.Batch
+	hist    *history.Rows // rows of the history tables
 	arch    []schemas.RawEvent
 	records int64
 	// decodeFailures counts the epoch's records that did not decode.
@@ -117,6 +119,20 @@ func (s *sink) write(w *epochWork) error {
 		}
 		path := parquet.Path(j.out, t.Name, e.Partition, epoch, e.From, e.To)
 		rec := w.batch.Record(j.mem, t)
+		err := parquet.WriteFile(path, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		e.Files = append(e.Files, duckdb.TableFile{Table: t, Path: path, Rows: n})
+	}
+	for _, t := range j.histTables {
+		n := w.hist.Len(t)
+		if n == 0 {
+			continue
+		}
+		path := parquet.Path(j.out, t.Name, e.Partition, epoch, e.From, e.To)
+		rec := w.hist.Record(j.mem, t)
 		err := parquet.WriteFile(path, rec)
 		rec.Release()
 		if err != nil {
