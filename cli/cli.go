@@ -38,7 +38,7 @@ func init() {
 		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
 		{"sql", "--out DIR [--format table|csv|json] QUERY", "query the outputs (read-only)", runSQL},
 		{"report", "[--out DIR] [--instrument ID ...] [--file FILE]", "write an HTML page of charts of the outputs (offline, self-contained)", runReport},
-		{"diff", "DIR_A DIR_B [--table T ...]", "compare two output sets table by table; exit 1 when they differ", runDiff},
+		{"diff", "DIR_A DIR_B [--table T ...] | --snapshots DIR --from D1 --to D2", "compare two output sets table by table (exit 1 when they differ), or list what changed between two snapshot dates", runDiff},
 		{"detect", "--input FILE [--time-col C] [--value-col C] [--detector NAME|ensemble] [--output FILE]", "score every row of a CSV or JSONL series online: timestamp,value,anomaly_score", runDetect},
 		{"bench", "[--dir DIR] [--instruments N] [--events N] [--brokers H:P] [--rate R]", "measure throughput, latency and memory on the standard workload, against DuckDB", runBench},
 		{"gen", "[--out FILE] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL", runGen},

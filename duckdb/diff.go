@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"pricewatch/schemas"
@@ -42,7 +43,7 @@ func Diff(ctx context.Context, dirA, dirB string, tables []*schemas.Table, sampl
 	}
 	var out []TableDiff
 	for _, t := range tables {
-		d, err := diffTable(ctx, db, t, samples)
+		d, err := diffTable(ctx, db, t, columnList(t), t.Identity, samples)
 		if err != nil {
 			return nil, err
 		}
@@ -51,10 +52,60 @@ func Diff(ctx context.Context, dirA, dirB string, tables []*schemas.Table, sampl
 	return out, nil
 }
 
-func diffTable(ctx context.Context, db *sql.DB, t *schemas.Table, samples int) (TableDiff, error) {
+// DiffOthers compares the tables both folders have beyond the given ones
+// (the history tables of a config, for instance), whole rows as multisets.
+// Views and pricewatch's own bookkeeping tables are left out.
+func DiffOthers(ctx context.Context, dirA, dirB string, known []*schemas.Table, samples int) ([]TableDiff, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot open: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for alias, dir := range map[string]string{"a": dirA, "b": dirB} {
+		path := filepath.Join(dir, FileName)
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH %s AS %s (READ_ONLY)", quote(path), alias)); err != nil {
+			return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+		}
+	}
+	rows, err := db.QueryContext(ctx, `SELECT table_name, string_agg(column_name, ', ' ORDER BY column_index)
+		FROM duckdb_columns() WHERE database_name = 'a' AND NOT starts_with(table_name, '_pricewatch')
+		  AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE database_name = 'b')
+		  AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE database_name = 'a')
+		GROUP BY table_name ORDER BY table_name`)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot list tables: %w", err)
+	}
+	type tc struct{ name, cols string }
+	var todo []tc
+	for rows.Next() {
+		var x tc
+		if err := rows.Scan(&x.name, &x.cols); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !slices.ContainsFunc(known, func(t *schemas.Table) bool { return t.Name == x.name }) {
+			todo = append(todo, x)
+		}
+	}
+	rows.Close()
+	var out []TableDiff
+	for _, x := range todo {
+		d, err := diffTable(ctx, db, &schemas.Table{Name: x.name}, x.cols, nil, samples)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func diffTable(ctx context.Context, db *sql.DB, t *schemas.Table, cols string, identity []string, samples int) (TableDiff, error) {
 	d := TableDiff{Table: t.Name}
-	cols := columnList(t)
-	id := strings.Join(t.Identity, ", ")
+	id := strings.Join(identity, ", ")
+	if id == "" {
+		id = cols // no identity: a row is its own identity, nothing "changes"
+	}
 	// Rows of A not in B and of B not in A, as multisets.
 	onlyA := fmt.Sprintf("(SELECT %s FROM a.%s EXCEPT ALL SELECT %s FROM b.%s)", cols, t.Name, cols, t.Name)
 	onlyB := fmt.Sprintf("(SELECT %s FROM b.%s EXCEPT ALL SELECT %s FROM a.%s)", cols, t.Name, cols, t.Name)

@@ -147,10 +147,16 @@ func (g *generator) run(w io.Writer) (Result, error) {
 		heap.Push(&q, item{t: g.start + g.nextGap(in), i: i})
 	}
 	ticks := 0
+	mid := g.start + g.span/2
+	midDone := false
 	for ticks < g.s.Events && q.Len() > 0 {
 		it := heap.Pop(&q).(item)
 		if it.t >= g.start+g.span {
 			continue
+		}
+		if !midDone && it.t >= mid {
+			g.midSession(mid)
+			midDone = true
 		}
 		in := g.ins[it.i]
 		x := float64(it.t-g.start) / float64(g.span)
@@ -166,8 +172,18 @@ func (g *generator) run(w io.Writer) (Result, error) {
 			return g.res, err
 		}
 	}
-	// A few reference-data changes mid-session, then the malformed lines.
-	mid := g.start + g.span/2
+	if !midDone {
+		g.midSession(mid)
+	}
+	if err := g.drain(w, math.MaxInt64); err != nil {
+		return g.res, err
+	}
+	return g.res, nil
+}
+
+// midSession writes a few reference-data changes (new base prices) and the
+// malformed lines, in time order with the ticks around them.
+func (g *generator) midSession(mid int64) {
 	for i, in := range g.ins {
 		if i%25 == 3 {
 			in.base = roundTo(in.price, in.tick)
@@ -177,10 +193,6 @@ func (g *generator) run(w io.Writer) (Result, error) {
 	for k := range g.s.Malformed {
 		g.emit(g.ins[k%len(g.ins)], mid, fmt.Appendf(nil, `{"instrument_id":"%s","event_time":"not a time %d"}`, g.ins[k%len(g.ins)].id, k))
 	}
-	if err := g.drain(w, math.MaxInt64); err != nil {
-		return g.res, err
-	}
-	return g.res, nil
 }
 
 func (g *generator) nextGap(in *instrument) int64 {
