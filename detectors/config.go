@@ -30,6 +30,7 @@ type Params struct {
 	Jump         JumpConfig         `yaml:"jump"`
 	ZScore       ZScoreConfig       `yaml:"zscore"`
 	LimitBand    LimitBandConfig    `yaml:"limit_band"`
+	VI           VIConfig           `yaml:"volatility_interruption"`
 	Sequence     SequenceConfig     `yaml:"sequence"`
 	Invalid      InvalidConfig      `yaml:"invalid"`
 	EWMA         EWMAConfig         `yaml:"ewma"`
@@ -95,6 +96,12 @@ func DefaultConfig() Config {
 			Attributes:    []string{"price"},
 			BaseAttribute: "base_price",
 			Band:          0.30,
+		},
+		VI: VIConfig{
+			Attributes:    []string{"price"},
+			BaseAttribute: "base_price",
+			DynamicBand:   0.03,
+			StaticBand:    0.10,
 		},
 		Sequence: SequenceConfig{Enabled: true},
 		Invalid: InvalidConfig{
@@ -262,6 +269,7 @@ func (p *Params) validate(v *validator, key string) {
 	p.Jump.validate(v, key+".jump")
 	p.ZScore.validate(v, key+".zscore")
 	p.LimitBand.validate(v, key+".limit_band")
+	p.VI.validate(v, key+".volatility_interruption")
 	p.Sequence.validate(v, key+".sequence")
 	p.Invalid.validate(v, key+".invalid")
 	p.EWMA.validate(v, key+".ewma")
@@ -285,6 +293,8 @@ func (p *Params) sameLane(v *validator, key string, top *Params) {
 	same("zscore.attributes", p.ZScore.Attributes, top.ZScore.Attributes)
 	same("limit_band.attributes", p.LimitBand.Attributes, top.LimitBand.Attributes)
 	same("limit_band.base_attribute", []string{p.LimitBand.BaseAttribute}, []string{top.LimitBand.BaseAttribute})
+	same("volatility_interruption.attributes", p.VI.Attributes, top.VI.Attributes)
+	same("volatility_interruption.base_attribute", []string{p.VI.BaseAttribute}, []string{top.VI.BaseAttribute})
 	same("invalid.attributes", p.Invalid.Attributes, top.Invalid.Attributes)
 	same("ewma.attributes", p.EWMA.Attributes, top.EWMA.Attributes)
 	same("cusum.attributes", p.CUSUM.Attributes, top.CUSUM.Attributes)
@@ -313,7 +323,7 @@ func (c Config) clone() Config {
 // clone returns p with its own lists.
 func (p Params) clone() Params {
 	for _, l := range []*[]string{
-		&p.Jump.Attributes, &p.ZScore.Attributes, &p.LimitBand.Attributes,
+		&p.Jump.Attributes, &p.ZScore.Attributes, &p.LimitBand.Attributes, &p.VI.Attributes,
 		&p.Invalid.Attributes, &p.EWMA.Attributes, &p.CUSUM.Attributes,
 		&p.PageHinkley.Attributes, &p.MAD.Attributes, &p.Burst.Attributes,
 		&p.Burst.Measures, &p.CrossSection.Attributes, &p.Ensemble.Members,

@@ -153,6 +153,7 @@ func (s *Set) build() {
 	add(func(p *Params) bool { return p.Jump.Enabled }, func() detector { return newJump(ps) })
 	add(func(p *Params) bool { return p.ZScore.Enabled }, func() detector { return newZScore(ps) })
 	add(func(p *Params) bool { return p.LimitBand.Enabled }, func() detector { return newLimitBand(ps) })
+	add(func(p *Params) bool { return p.VI.Enabled }, func() detector { return newVI(ps) })
 	add(func(p *Params) bool { return p.Sequence.Enabled }, func() detector { return newSequence(ps) })
 	add(func(p *Params) bool { return p.Invalid.Enabled }, func() detector { return newInvalid(ps) })
 	add(func(p *Params) bool { return p.EWMA.Enabled }, func() detector { return newEWMA(ps) })
