@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,4 +79,34 @@ func Text(v any) string {
 		return strconv.FormatInt(int64(x), 10)
 	}
 	return fmt.Sprint(v)
+}
+
+// MergedTableRows is TableRows over the union of several output folders
+// (the members of one consumer group): for keyed tables, only the newest
+// version of each key is kept, as one folder's upserts would have kept it.
+func MergedTableRows(ctx context.Context, dirs []string, t *schemas.Table) ([]string, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: cannot open: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var parts []string
+	for i, dir := range dirs {
+		alias := fmt.Sprintf("m%d", i)
+		path := filepath.Join(dir, FileName)
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH %s AS %s (READ_ONLY)", quote(path), alias)); err != nil {
+			return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+		}
+		parts = append(parts, fmt.Sprintf("SELECT * FROM %s.%s", alias, t.Name))
+	}
+	view := "CREATE TEMP VIEW " + t.Name + " AS " + strings.Join(parts, " UNION ALL ")
+	if len(t.Key) > 0 {
+		view = fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT * FROM (%s) QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s DESC) = 1",
+			t.Name, strings.Join(parts, " UNION ALL "), strings.Join(t.Key, ", "), t.Version)
+	}
+	if _, err := db.ExecContext(ctx, view); err != nil {
+		return nil, fmt.Errorf("duckdb: cannot merge %s: %w", t.Name, err)
+	}
+	return TableRows(ctx, db, t)
 }

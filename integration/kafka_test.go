@@ -42,27 +42,18 @@ func smallSpec() gen.Spec {
 	return s
 }
 
-// tables reads every output table of a folder (or the union of several),
+// tables reads every output table of a folder, or of several folders merged
+// (the members of one group: keyed tables keep each key's newest version),
 // rows sorted.
 func tables(t *testing.T, dirs ...string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	for _, dir := range dirs {
-		db, err := duckdb.OpenReadOnly(filepath.Join(dir, duckdb.FileName))
+	for _, tb := range schemas.Tables {
+		rows, err := duckdb.MergedTableRows(context.Background(), dirs, tb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, tb := range schemas.Tables {
-			rows, err := duckdb.TableRows(context.Background(), db, tb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[tb.Name] = append(out[tb.Name], rows...)
-		}
-		db.Close()
-	}
-	for k := range out {
-		slices.Sort(out[k])
+		out[tb.Name] = rows
 	}
 	return out
 }
