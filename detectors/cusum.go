@@ -114,16 +114,8 @@ func (d *cusum) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.A
 	}
 	diff := c.Change == "diff"
 	for a, name := range d.tab.attrs {
-		v, ok := ev.Attr(name)
-		if !ok {
-			continue
-		}
 		st := d.tab.at(ix, a)
-		x, prev, ok := st.Last.tick(ev.Op, v, ev.EventTime, diff)
-		if !ok {
-			continue
-		}
-		r, ok := ret(x, prev, diff)
+		x, prev, r, ok := st.Last.next(ev, name, diff)
 		if !ok {
 			continue
 		}

@@ -135,3 +135,19 @@ func (l *last) tick(op schemas.Op, v schemas.Value, t int64, keepAny bool) (x, p
 	}
 	return x, prev, ok
 }
+
+// next is tick for the named attribute of an event, followed by the return
+// from the previous value (a log return, or with diff a difference): what
+// every return-based detector scores. ok is false when the event gives no
+// return.
+func (l *last) next(ev *schemas.Event, name string, diff bool) (x, prev, r float64, ok bool) {
+	v, has := ev.Attr(name)
+	if !has {
+		return 0, 0, 0, false
+	}
+	if x, prev, ok = l.tick(ev.Op, v, ev.EventTime, diff); !ok {
+		return x, prev, 0, false
+	}
+	r, ok = ret(x, prev, diff)
+	return x, prev, r, ok
+}
