@@ -72,7 +72,7 @@ func (s *Store) create(tables []*schemas.Table, views []string) error {
 	// The job's own use of DuckDB is loading one epoch at a time: bound its
 	// buffer pool so that the process's memory stays flat (DuckDB's default
 	// is 80% of RAM).
-	stmts := []string{"SET memory_limit = '512MB'", checkpointsDDL, epochsDDL}
+	stmts := []string{"SET memory_limit = '512MB'", "SET checkpoint_threshold = '256MB'", checkpointsDDL, epochsDDL}
 	for _, t := range tables {
 		stmts = append(stmts, CreateTableSQL(t))
 	}

@@ -25,30 +25,33 @@ type epochWork struct {
 }
 
 // sink writes epochs (Parquet files, then the DuckDB transaction with the
-// checkpoint, then alerts and the Kafka offset) on its own goroutine, in the
-// order they were submitted, so that lanes go on processing while an epoch
-// becomes durable. A lane hands over its batch and takes a spare one, so at
-// most two epochs per lane are in memory. The sink is safe for concurrent use.
+// checkpoint, then alerts and the Kafka offset) off the lanes' goroutines, so
+// that lanes go on processing while an epoch becomes durable. Each lane has a
+// writer goroutine of its own, so one lane's epochs are written in order and
+// different lanes' Parquet files in parallel; DuckDB transactions and alert
+// transactions are serialised by their stores. A lane hands over its batch and
+// takes a spare one, so at most two epochs per lane are in memory. The sink is
+// safe for concurrent use.
 type sink struct {
-	job   *Job
-	queue chan *epochWork
-	mu    sync.Mutex
-	idle  *sync.Cond
-	busy  int   // submitted and not yet done
-	err   error // the first failure; every later epoch is dropped
-	done  chan struct{}
+	job    *Job
+	mu     sync.Mutex
+	idle   *sync.Cond
+	queues map[*lane]chan *epochWork
+	busy   int   // submitted and not yet done
+	err    error // the first failure; every later epoch is dropped
+	wg     sync.WaitGroup
 }
 
 func newSink(j *Job) *sink {
-	s := &sink{job: j, queue: make(chan *epochWork, 16), done: make(chan struct{})}
+	s := &sink{job: j, queues: map[*lane]chan *epochWork{}}
 	s.idle = sync.NewCond(&s.mu)
-	go s.loop()
 	return s
 }
 
-func (s *sink) loop() {
-	defer close(s.done)
-	for w := range s.queue {
+// loop writes one lane's epochs in order.
+func (s *sink) loop(queue chan *epochWork) {
+	defer s.wg.Done()
+	for w := range queue {
 		s.mu.Lock()
 		failed := s.err != nil
 		s.mu.Unlock()
@@ -76,8 +79,15 @@ func (s *sink) submit(w *epochWork) error {
 		return s.err
 	}
 	s.busy++
+	q := s.queues[w.lane]
+	if q == nil {
+		q = make(chan *epochWork, 2)
+		s.queues[w.lane] = q
+		s.wg.Add(1)
+		go s.loop(q)
+	}
 	s.mu.Unlock()
-	s.queue <- w
+	q <- w
 	return nil
 }
 
@@ -100,8 +110,13 @@ func (s *sink) failure() error {
 }
 
 func (s *sink) close() {
-	close(s.queue)
-	<-s.done
+	s.mu.Lock()
+	for _, q := range s.queues {
+		close(q)
+	}
+	clear(s.queues)
+	s.mu.Unlock()
+	s.wg.Wait()
 }
 
 // write makes one epoch durable: its Parquet files (temporary name, then
