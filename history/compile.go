@@ -592,6 +592,9 @@ func (p *plan) compileLayout(s *Spec, i int, groups map[string][]int, inGroup ma
 	if (ts.Registry != "" || len(ts.Entities) > 0) && m != 7 {
 		return nil, conf.Errorf(key+".entities", fmt.Sprintf("%q", ts.Registry), "want no registry or entities: only method 7 integrates several entities")
 	}
+	if ts.CorrectionTable != "" && m == 3 {
+		return nil, conf.Errorf(key+".correction_table", fmt.Sprintf("%q", ts.CorrectionTable), "want no correction_table: method 3 writes one correction table per attribute, <table>_corr")
+	}
 	if ts.Name != "" && m == 3 {
 		return nil, conf.Errorf(key+".name", fmt.Sprintf("%q", ts.Name), "want no name: method 3 writes one table per attribute, <entity>_<attribute>_hist")
 	}
@@ -662,7 +665,7 @@ func (p *plan) compileLayout(s *Spec, i int, groups map[string][]int, inGroup ma
 		}
 		if L.corr == corrTable {
 			cn := hn + "_corr"
-			if j == 0 && ts.CorrectionTable != "" {
+			if ts.CorrectionTable != "" {
 				cn = ts.CorrectionTable
 			}
 			if err := claim(cn, key+".correction_table"); err != nil {

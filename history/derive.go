@@ -4,23 +4,15 @@ package history
 // by key.
 type derived []map[string]row
 
-// derive computes every layout's rows of one instrument from its points.
-func (p *plan) derive(in *Inst) derived {
+// derive computes the rows of one instrument that an event at valid time t
+// may touch: every row of a change from the last change before t on, and
+// the current rows. The rows of earlier changes cannot depend on it.
+func (p *plan) derive(in *Inst, t int64) derived {
 	res := make(derived, len(p.outs))
 	for _, o := range p.derived {
 		res[o.id] = map[string]row{}
 	}
-	var folds [2][]pstate
-	states := func(m delMode) []pstate {
-		k := 0
-		if m == delIgnore {
-			k = 1
-		}
-		if folds[k] == nil {
-			folds[k] = fold(in.Points, len(p.attrs), m == delIgnore)
-		}
-		return folds[k]
-	}
+	states := func(m delMode) []pstate { return in.states(len(p.attrs), m == delIgnore) }
 	if p.master != nil {
 		p.deriveCurrent(res, in, states(p.masterDel), p.master, p.masterAttr, true, -1)
 	}
@@ -28,24 +20,24 @@ func (p *plan) derive(in *Inst) derived {
 		st := states(L.del)
 		switch L.shape {
 		case shapeGroup:
-			p.deriveHist(res, in, st, L, L.hist[0], L.unit, -1)
+			p.deriveHist(res, in, st, L, L.hist[0], L.unit, -1, t)
 			if L.current != nil {
 				p.deriveCurrent(res, in, st, L.current, L.unit, false, -1)
 			}
 		case shapePerAttr:
 			for j, a := range L.unit {
-				p.deriveHist(res, in, st, L, L.hist[j], L.unit[j:j+1], a)
+				p.deriveHist(res, in, st, L, L.hist[j], L.unit[j:j+1], a, t)
 			}
 		case shapeKind:
 			for j, a := range L.unit {
-				p.deriveHist(res, in, st, L, L.hist[0], L.unit[j:j+1], a)
+				p.deriveHist(res, in, st, L, L.hist[0], L.unit[j:j+1], a, t)
 				if L.current != nil {
 					p.deriveCurrent(res, in, st, L.current, L.unit[j:j+1], false, a)
 				}
 			}
 		default:
 			for j, a := range L.unit {
-				p.deriveVertical(res, in, st, L, a, L.unit[j:j+1])
+				p.deriveVertical(res, in, st, L, a, L.unit[j:j+1], t)
 			}
 		}
 	}
@@ -65,8 +57,8 @@ func (p *plan) put(res derived, o *out, d *rowData) {
 // per change holding the new values (a deletion row, or none, when the
 // change deleted the instrument); with values before, a row per change of
 // an existing instrument holding the values before it.
-func (p *plan) deriveHist(res derived, in *Inst, st []pstate, L *layout, o *out, unit []int, attr int) {
-	for _, c := range changes(in.Points, st, unit, L.instance) {
+func (p *plan) deriveHist(res derived, in *Inst, st []pstate, L *layout, o *out, unit []int, attr int, t int64) {
+	for _, c := range changes(in.Points, st, unit, L.instance, t) {
 		d := rowData{id: in.ID, changeKind: "change", attr: attr, t: c.t}
 		meta(&d, c.cur)
 		if L.changed {
@@ -93,9 +85,9 @@ func (p *plan) deriveHist(res derived, in *Inst, st []pstate, L *layout, o *out,
 
 // deriveVertical writes one attribute's rows of a vertical history: the old
 // and the new value of every change of an existing instrument.
-func (p *plan) deriveVertical(res derived, in *Inst, st []pstate, L *layout, a int, unit []int) {
+func (p *plan) deriveVertical(res derived, in *Inst, st []pstate, L *layout, a int, unit []int, t int64) {
 	o := L.hist[0]
-	for _, c := range changes(in.Points, st, unit, false) {
+	for _, c := range changes(in.Points, st, unit, false, t) {
 		if !c.prev.exists {
 			continue
 		}
@@ -109,40 +101,57 @@ func (p *plan) deriveVertical(res derived, in *Inst, st []pstate, L *layout, a i
 // deriveCurrent writes the current row of a unit (a master, a group's or an
 // attribute's current table): the latest values of an instrument that ever
 // existed, and when it is deleted, the values before the deletion and
-// deleted_at.
+// deleted_at. changed_at is the unit's last change, a deletion included. It
+// scans back from the latest point, so a change at the end costs little.
 func (p *plan) deriveCurrent(res derived, in *Inst, st []pstate, o *out, unit []int, instance bool, attr int) {
-	var last, created *pstate
-	var createdAt, deletedAt int64
-	prev := noState
-	for i := range st {
-		s := &st[i]
+	n := len(st)
+	if n == 0 {
+		return
+	}
+	prevOf := func(i int) *pstate {
+		if i == 0 {
+			return noState
+		}
+		return &st[i-1]
+	}
+	d := rowData{id: in.ID, attr: attr}
+	lastIdx := n - 1 // the last point at which the instrument existed
+	if !st[n-1].exists {
+		i := n - 1
+		for i >= 0 && !st[i].exists {
+			i--
+		}
+		if i < 0 {
+			return // never existed
+		}
+		lastIdx = i
+		d.deleted, d.deletedAt = true, in.Points[i+1].T
+	}
+	d.vals = st[lastIdx].vals
+	var at *pstate
+	for i := n - 1; i >= 0 && at == nil; i-- {
+		s, prev := &st[i], prevOf(i)
 		if !s.eff {
 			continue
 		}
-		if s.exists {
-			last = s
-			if !prev.exists {
-				created, createdAt = s, in.Points[i].T
+		changed := prev.exists && !s.exists || instance && !prev.exists && s.exists
+		for _, a := range unit {
+			if changed {
+				break
 			}
-		} else if prev.exists {
-			deletedAt = in.Points[i].T
+			changed = !valEq(valOf(prev, a), valOf(s, a))
 		}
-		prev = s
+		if changed {
+			at, d.t = s, in.Points[i].T
+		}
 	}
-	if last == nil {
-		return
+	if at == nil { // nothing of the unit changed since the creation
+		i := lastIdx
+		for i > 0 && st[i-1].exists {
+			i--
+		}
+		at, d.t = &st[i], in.Points[i].T
 	}
-	d := rowData{id: in.ID, attr: attr, vals: last.vals}
-	if ch := changes(in.Points, st, unit, instance); len(ch) > 0 {
-		c := ch[len(ch)-1]
-		d.t = c.t
-		meta(&d, c.cur)
-	} else {
-		d.t = createdAt
-		meta(&d, created)
-	}
-	if !prev.exists {
-		d.deleted, d.deletedAt = true, deletedAt
-	}
+	meta(&d, at)
 	p.put(res, o, &d)
 }

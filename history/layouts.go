@@ -97,7 +97,7 @@ func (h *Layouts) Process(ev *schemas.Event) {
 		in = &Inst{ID: ev.InstrumentID}
 		h.inst[ev.InstrumentID] = in
 	}
-	before := p.derive(in)
+	before := p.derive(in, ev.EventTime)
 	rec := ev.EventTime
 	if ev.HasRecordedAt {
 		rec = ev.RecordedAt
@@ -108,9 +108,9 @@ func (h *Layouts) Process(ev *schemas.Event) {
 	in.LastRec = rec
 	in.Seq++
 	in.apply(ev.EventTime, Op{Kind: ev.Op, Attrs: avs, Seq: in.Seq, Part: ev.Partition, Off: ev.Offset, Rec: rec})
-	after := p.derive(in)
+	after := p.derive(in, ev.EventTime)
 	h.emitDiff(ev, before, after, rec, in.Seq)
-	h.bitemporal(in, rec, ev.Offset)
+	h.bitemporal(in, rec, ev.Offset, ev.EventTime)
 	if !h.seen || ev.EventTime > h.maxT {
 		h.maxT = ev.EventTime
 	}
@@ -216,11 +216,20 @@ func (p *plan) corrOf(o *out) corrMode {
 // the new valid-time timeline no longer has is closed at the recorded time
 // rec, and every interval of the timeline that no open row has is inserted
 // from rec.
-func (h *Layouts) bitemporal(in *Inst, rec, emitOffset int64) {
+func (h *Layouts) bitemporal(in *Inst, rec, emitOffset, t int64) {
 	p := h.p
-	st := fold(in.Points, len(p.attrs), false)
+	st := in.states(len(p.attrs), false)
+	ch := changes(in.Points, st, h.all, true, t)
+	// Open rows before the last change before t are untouched (with no
+	// change before t, every open row may be).
+	var open []BtRow
+	if len(ch) > 0 && ch[0].t < t {
+		k, _ := slices.BinarySearchFunc(in.Bt, ch[0].t, func(b BtRow, t int64) int { return cmpInt(b.From, t) })
+		open = append(open, in.Bt[:k]...)
+		in.Bt = in.Bt[k:]
+	}
 	var next []BtRow
-	for _, c := range changes(in.Points, st, h.all, true) {
+	for _, c := range ch {
 		if !c.cur.exists {
 			continue
 		}
@@ -243,7 +252,6 @@ func (h *Layouts) bitemporal(in *Inst, rec, emitOffset int64) {
 	for j := range next {
 		byFrom[next[j].From] = j
 	}
-	var open []BtRow
 	for i := range in.Bt {
 		old := &in.Bt[i]
 		if j, ok := byFrom[old.From]; ok && !kept[j] && same(old, &next[j]) {
@@ -287,19 +295,16 @@ func (h *Layouts) Advance(wm int64, srcPartition int32, srcOffset int64) {
 }
 
 // Flush ends the input: with snapshots on, it writes the snapshots of every
-// boundary up to the end of the period holding the latest event time, as
-// closing windows would.
+// boundary not written yet up to the end of the period holding the latest
+// event time, as closing windows would. It writes nothing else.
 func (h *Layouts) Flush(srcPartition int32, srcOffset int64) {
 	if h.p.snap == nil || !h.seen {
 		return
 	}
-	for {
-		b := h.snapNext
-		h.snapshot(b, srcPartition, srcOffset)
-		h.snapNext = h.grid.next(b)
-		if b > h.maxT {
-			return
-		}
+	end := h.grid.next(h.maxT)
+	for h.snapNext <= end {
+		h.snapshot(h.snapNext, srcPartition, srcOffset)
+		h.snapNext = h.grid.next(h.snapNext)
 	}
 }
 
@@ -313,7 +318,7 @@ func (h *Layouts) snapshot(b int64, part int32, off int64) {
 	start := h.grid.prev(b)
 	for _, id := range ids {
 		in := h.inst[id]
-		s := stateAt(in.Points, fold(in.Points, len(p.attrs), false), b)
+		s := stateAt(in.Points, in.states(len(p.attrs), false), b)
 		if !s.exists {
 			continue
 		}

@@ -57,6 +57,10 @@ type Inst struct {
 	Seq     int64
 	LastRec int64
 	Bt      []BtRow
+
+	// folds caches the state after every point (index 0: deletes applied,
+	// 1: deletes ignored); a prefix may be missing. Not checkpointed.
+	folds [2][]pstate
 }
 
 // apply inserts an op at valid time t.
@@ -64,9 +68,25 @@ func (in *Inst) apply(t int64, o Op) {
 	i, found := slices.BinarySearchFunc(in.Points, t, func(p PointOps, t int64) int { return cmpInt(p.T, t) })
 	if found {
 		in.Points[i].Ops = append(in.Points[i].Ops, o)
-		return
+	} else {
+		in.Points = slices.Insert(in.Points, i, PointOps{T: t, Ops: []Op{o}})
 	}
-	in.Points = slices.Insert(in.Points, i, PointOps{T: t, Ops: []Op{o}})
+	for k := range in.folds { // the states from point i on are stale
+		if len(in.folds[k]) > i {
+			in.folds[k] = in.folds[k][:i]
+		}
+	}
+}
+
+// states returns the state after every point, folding only the points not
+// folded yet.
+func (in *Inst) states(n int, ignoreDel bool) []pstate {
+	k := 0
+	if ignoreDel {
+		k = 1
+	}
+	in.folds[k] = foldFrom(in.Points, in.folds[k], n, ignoreDel)
+	return in.folds[k]
 }
 
 // pstate is the state after one point.
@@ -81,13 +101,18 @@ type pstate struct {
 	off    int64
 }
 
-// fold returns the state after every point. With ignoreDel, deletes are
-// dropped.
-func fold(pts []PointOps, n int, ignoreDel bool) []pstate {
-	out := make([]pstate, len(pts))
+// foldFrom extends st, the states after the first len(st) points, to every
+// point. With ignoreDel, deletes are dropped.
+func foldFrom(pts []PointOps, st []pstate, n int, ignoreDel bool) []pstate {
 	cur := pstate{vals: make([]schemas.Value, n)}
-	for i := range pts {
+	if len(st) > 0 {
+		cur = st[len(st)-1]
+	}
+	for i := len(st); i < len(pts); i++ {
 		next := pstate{exists: cur.exists, vals: slices.Clone(cur.vals)}
+		if next.vals == nil {
+			next.vals = make([]schemas.Value, n)
+		}
 		for _, o := range pts[i].Ops {
 			if o.Kind == schemas.OpDelete {
 				if ignoreDel {
@@ -104,10 +129,10 @@ func fold(pts []PointOps, n int, ignoreDel bool) []pstate {
 			next.eff = true
 			next.op, next.seq, next.part, next.off = o.Kind, o.Seq, o.Part, o.Off
 		}
-		out[i] = next
+		st = append(st, next)
 		cur = next
 	}
-	return out
+	return st
 }
 
 // valEq compares values, NaN equal to NaN.
@@ -138,9 +163,11 @@ type uchg struct {
 
 var noState = &pstate{}
 
-// changes lists the changes of a unit. instance: the unit is the whole
-// instance, so creation and deletion are changes even with every value NULL.
-func changes(pts []PointOps, st []pstate, unit []int, instance bool) []uchg {
+// changes lists the changes of a unit from the last one before valid time
+// since on (the rows an event at since may touch). instance: the unit is the
+// whole instance, so creation and deletion are changes even with every
+// value NULL.
+func changes(pts []PointOps, st []pstate, unit []int, instance bool, since int64) []uchg {
 	var out []uchg
 	var creations []int64
 	prev := noState
@@ -166,6 +193,9 @@ func changes(pts []PointOps, st []pstate, unit []int, instance bool) []uchg {
 			creations = append(creations, t)
 		}
 		if diff || instance && (created || deleted) || deleted && open {
+			if t < since {
+				out = out[:0] // only the last change before since matters
+			}
 			out = append(out, uchg{i: i, t: t, prev: prev, cur: cur, from: last})
 			if cur.exists {
 				open, last = true, t

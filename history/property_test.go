@@ -105,9 +105,10 @@ func recordedTimes(evs []schemas.Event) []int64 {
 	return out
 }
 
-// refAsOf folds, per instrument, the events with event time <= t (and
-// recorded time <= k), in event-time order and offset order within a time.
-func refAsOf(evs []schemas.Event, rec []int64, t, k int64, ignoreDel bool) []string {
+// refStates folds, per instrument, the events with event time <= t (and
+// recorded time <= k), in event-time order and offset order within a time:
+// the attribute values of every instrument that exists, by id.
+func refStates(evs []schemas.Event, rec []int64, t, k int64, ignoreDel bool) map[string]map[string]schemas.Value {
 	idx := make([]int, 0, len(evs))
 	for i := range evs {
 		if evs[i].EventTime <= t && rec[i] <= k {
@@ -138,14 +139,22 @@ func refAsOf(evs []schemas.Event, rec []int64, t, k int64, ignoreDel bool) []str
 			s.vals[a.Name] = a.Value
 		}
 	}
-	var out []string
+	out := map[string]map[string]schemas.Value{}
 	for id, s := range state {
-		if !s.exists {
-			continue
+		if s.exists {
+			out[id] = s.vals
 		}
+	}
+	return out
+}
+
+// refAsOf is the reference of E_as_of: one line per existing instrument.
+func refAsOf(evs []schemas.Event, rec []int64, t, k int64, ignoreDel bool) []string {
+	var out []string
+	for id, vals := range refStates(evs, rec, t, k, ignoreDel) {
 		cells := []string{id}
 		for _, a := range propAttrs {
-			v := s.vals[a.Name]
+			v := vals[a.Name]
 			switch v.Kind {
 			case schemas.KindNumber:
 				cells = append(cells, fmtCell(v.Num))
@@ -159,6 +168,67 @@ func refAsOf(evs []schemas.Event, rec []int64, t, k int64, ignoreDel bool) []str
 	}
 	slices.Sort(out)
 	return out
+}
+
+// refChanges is the reference of E_changes over all time: every attribute
+// whose value (NULL while the instrument does not exist) differs at an
+// event time from the one before it.
+func refChanges(evs []schemas.Event, rec []int64, ignoreDel bool) []string {
+	var times []int64
+	for _, ev := range evs {
+		times = append(times, ev.EventTime)
+	}
+	slices.Sort(times)
+	times = slices.Compact(times)
+	text := func(v schemas.Value) string {
+		switch v.Kind {
+		case schemas.KindNumber:
+			return fmt.Sprintf("%.1f", v.Num)
+		case schemas.KindString:
+			return v.Str
+		}
+		return "NULL"
+	}
+	type change struct {
+		id   string
+		t    int64
+		line string
+	}
+	var out []change
+	prev := map[string]map[string]schemas.Value{}
+	for _, t := range times {
+		cur := refStates(evs, rec, t, 1<<62, ignoreDel)
+		ids := map[string]bool{}
+		for id := range cur {
+			ids[id] = true
+		}
+		for id := range prev {
+			ids[id] = true
+		}
+		for id := range ids {
+			for _, a := range propAttrs {
+				o, n := text(prev[id][a.Name]), text(cur[id][a.Name])
+				if o != n {
+					out = append(out, change{id, t, fmt.Sprintf("%s | %s | %s | %s | %s", id, a.Name, fmtCell(time.UnixMicro(t)), o, n)})
+				}
+			}
+		}
+		prev = cur
+	}
+	slices.SortStableFunc(out, func(a, b change) int {
+		if c := strings.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		if a.t != b.t {
+			return cmpInt(a.t, b.t)
+		}
+		return strings.Compare(a.line, b.line)
+	})
+	lines := make([]string, len(out))
+	for i, c := range out {
+		lines[i] = c.line
+	}
+	return lines
 }
 
 // propVariants lists the configs tested: each method over units covering
@@ -318,6 +388,11 @@ func checkVariant(t *testing.T, cfg string, seed uint64, known bool) {
 	}
 	// E_current is the state after every change.
 	equalLines(t, "instrument_current", st.query("SELECT * FROM instrument_current"), refAsOf(evs, rec, 1<<62, 1<<62, ignore))
+	// E_changes over all time: every change of every attribute.
+	equalLines(t, "instrument_changes", st.query("SELECT * FROM instrument_changes('-infinity', 'infinity')"), refChanges(evs, rec, ignore))
+	if t.Failed() {
+		t.Fatalf("config:\n%s", cfg)
+	}
 	if !known {
 		return
 	}
