@@ -84,27 +84,14 @@ type cusumState struct {
 // cusum is the cusum detector. Observed is the value, Expected the value
 // the run started from, Threshold h, and Score 1 - h/S.
 type cusum struct {
-	cfgs []CUSUMConfig
-	tab  table[cusumState]
-	lv   lvl
-	buf  []byte
+	tabled[cusumState, CUSUMConfig]
 }
 
 func newCUSUM(ps []Params) *cusum {
-	d := &cusum{
-		cfgs: each(ps, func(p *Params) CUSUMConfig { return p.CUSUM }),
-		tab:  newTable[cusumState](ps[0].CUSUM.Attributes),
-	}
-	d.lv.Names = d.tab.attrs
-	return d
+	return &cusum{newTabled[cusumState](ps, func(p *Params) CUSUMConfig { return p.CUSUM }, ps[0].CUSUM.Attributes)}
 }
 
-func (d *cusum) name() string                                 { return "cusum" }
-func (d *cusum) add(string, int32)                            { d.tab.add() }
-func (d *cusum) save() ([]byte, error)                        { return d.tab.save() }
-func (d *cusum) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
-func (d *cusum) stateBytes() int                              { return d.tab.bytes() }
-func (d *cusum) level() *lvl                                  { return &d.lv }
+func (d *cusum) name() string { return "cusum" }
 
 func (d *cusum) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
 	d.lv.R = 0

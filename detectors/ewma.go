@@ -59,27 +59,14 @@ type ewmaState struct {
 
 // ewma is the ewma detector. Score is 1 - threshold/|z|.
 type ewma struct {
-	cfgs []EWMAConfig
-	tab  table[ewmaState]
-	lv   lvl
-	buf  []byte
+	tabled[ewmaState, EWMAConfig]
 }
 
 func newEWMA(ps []Params) *ewma {
-	d := &ewma{
-		cfgs: each(ps, func(p *Params) EWMAConfig { return p.EWMA }),
-		tab:  newTable[ewmaState](ps[0].EWMA.Attributes),
-	}
-	d.lv.Names = d.tab.attrs
-	return d
+	return &ewma{newTabled[ewmaState](ps, func(p *Params) EWMAConfig { return p.EWMA }, ps[0].EWMA.Attributes)}
 }
 
-func (d *ewma) name() string                                 { return "ewma" }
-func (d *ewma) add(string, int32)                            { d.tab.add() }
-func (d *ewma) save() ([]byte, error)                        { return d.tab.save() }
-func (d *ewma) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
-func (d *ewma) stateBytes() int                              { return d.tab.bytes() }
-func (d *ewma) level() *lvl                                  { return &d.lv }
+func (d *ewma) name() string { return "ewma" }
 
 func (d *ewma) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
 	d.lv.R = 0

@@ -37,27 +37,14 @@ type jumpState struct {
 // jump is the jump detector. Score is 1 - threshold/|change|: 0 at the
 // threshold, 0.5 at twice it.
 type jump struct {
-	cfgs []JumpConfig
-	tab  table[jumpState]
-	lv   lvl
-	buf  []byte
+	tabled[jumpState, JumpConfig]
 }
 
 func newJump(ps []Params) *jump {
-	d := &jump{
-		cfgs: each(ps, func(p *Params) JumpConfig { return p.Jump }),
-		tab:  newTable[jumpState](ps[0].Jump.Attributes),
-	}
-	d.lv.Names = d.tab.attrs
-	return d
+	return &jump{newTabled[jumpState](ps, func(p *Params) JumpConfig { return p.Jump }, ps[0].Jump.Attributes)}
 }
 
-func (d *jump) name() string                                 { return "jump" }
-func (d *jump) add(string, int32)                            { d.tab.add() }
-func (d *jump) save() ([]byte, error)                        { return d.tab.save() }
-func (d *jump) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
-func (d *jump) stateBytes() int                              { return d.tab.bytes() }
-func (d *jump) level() *lvl                                  { return &d.lv }
+func (d *jump) name() string { return "jump" }
 
 func (d *jump) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
 	d.lv.R = 0

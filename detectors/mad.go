@@ -155,25 +155,14 @@ func devKth(a []float64, i0 int, med float64, k int) float64 {
 // mad is the mad detector. Score is 1 - threshold/|z|; Expected is the
 // previous value.
 type mad struct {
-	cfgs []MADConfig
-	tab  table[madState]
-	lv   lvl
-	buf  []byte
+	tabled[madState, MADConfig]
 }
 
 func newMAD(ps []Params) *mad {
-	d := &mad{
-		cfgs: each(ps, func(p *Params) MADConfig { return p.MAD }),
-		tab:  newTable[madState](ps[0].MAD.Attributes),
-	}
-	d.lv.Names = d.tab.attrs
-	return d
+	return &mad{newTabled[madState](ps, func(p *Params) MADConfig { return p.MAD }, ps[0].MAD.Attributes)}
 }
 
-func (d *mad) name() string          { return "mad" }
-func (d *mad) add(string, int32)     { d.tab.add() }
-func (d *mad) save() ([]byte, error) { return d.tab.save() }
-func (d *mad) level() *lvl           { return &d.lv }
+func (d *mad) name() string { return "mad" }
 
 func (d *mad) load(b []byte, ids []string, grp []int32) error {
 	if err := d.tab.load(b, ids); err != nil {

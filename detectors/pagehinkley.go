@@ -70,27 +70,14 @@ type phState struct {
 // pageHinkley is the page_hinkley detector. Observed is the value,
 // Expected the previous one, Threshold lambda and Score 1 - lambda/rise.
 type pageHinkley struct {
-	cfgs []PageHinkleyConfig
-	tab  table[phState]
-	lv   lvl
-	buf  []byte
+	tabled[phState, PageHinkleyConfig]
 }
 
 func newPageHinkley(ps []Params) *pageHinkley {
-	d := &pageHinkley{
-		cfgs: each(ps, func(p *Params) PageHinkleyConfig { return p.PageHinkley }),
-		tab:  newTable[phState](ps[0].PageHinkley.Attributes),
-	}
-	d.lv.Names = d.tab.attrs
-	return d
+	return &pageHinkley{newTabled[phState](ps, func(p *Params) PageHinkleyConfig { return p.PageHinkley }, ps[0].PageHinkley.Attributes)}
 }
 
-func (d *pageHinkley) name() string                                 { return "page_hinkley" }
-func (d *pageHinkley) add(string, int32)                            { d.tab.add() }
-func (d *pageHinkley) save() ([]byte, error)                        { return d.tab.save() }
-func (d *pageHinkley) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
-func (d *pageHinkley) stateBytes() int                              { return d.tab.bytes() }
-func (d *pageHinkley) level() *lvl                                  { return &d.lv }
+func (d *pageHinkley) name() string { return "page_hinkley" }
 
 func (d *pageHinkley) observe(ix, g int32, ev *schemas.Event, _ int64, out []schemas.Anomaly) []schemas.Anomaly {
 	d.lv.R = 0

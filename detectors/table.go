@@ -151,3 +151,28 @@ func (l *last) next(ev *schemas.Event, name string, diff bool) (x, prev, r float
 	r, ok = ret(x, prev, diff)
 	return x, prev, r, ok
 }
+
+// tabled is what every detector with per-(instrument, attribute) state
+// shares: the settings of each group, the state table, the level of the
+// current event (for the ensemble) and a buffer for reasons. Embedding it
+// provides the detector's state methods.
+type tabled[T, C any] struct {
+	cfgs []C
+	tab  table[T]
+	lv   lvl
+	buf  []byte
+}
+
+// newTabled returns the shared part of a detector over attrs, with each
+// group's settings taken by cfg.
+func newTabled[T, C any](ps []Params, cfg func(*Params) C, attrs []string) tabled[T, C] {
+	d := tabled[T, C]{cfgs: each(ps, cfg), tab: newTable[T](attrs)}
+	d.lv.Names = d.tab.attrs
+	return d
+}
+
+func (d *tabled[T, C]) add(string, int32)                            { d.tab.add() }
+func (d *tabled[T, C]) save() ([]byte, error)                        { return d.tab.save() }
+func (d *tabled[T, C]) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
+func (d *tabled[T, C]) stateBytes() int                              { return d.tab.bytes() }
+func (d *tabled[T, C]) level() *lvl                                  { return &d.lv }

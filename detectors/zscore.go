@@ -68,25 +68,14 @@ type zState struct {
 
 // zscore is the zscore detector. Score is 1 - threshold/|z|.
 type zscore struct {
-	cfgs []ZScoreConfig
-	tab  table[zState]
-	lv   lvl
-	buf  []byte
+	tabled[zState, ZScoreConfig]
 }
 
 func newZScore(ps []Params) *zscore {
-	d := &zscore{
-		cfgs: each(ps, func(p *Params) ZScoreConfig { return p.ZScore }),
-		tab:  newTable[zState](ps[0].ZScore.Attributes),
-	}
-	d.lv.Names = d.tab.attrs
-	return d
+	return &zscore{newTabled[zState](ps, func(p *Params) ZScoreConfig { return p.ZScore }, ps[0].ZScore.Attributes)}
 }
 
-func (d *zscore) name() string          { return "zscore" }
-func (d *zscore) add(string, int32)     { d.tab.add() }
-func (d *zscore) save() ([]byte, error) { return d.tab.save() }
-func (d *zscore) level() *lvl           { return &d.lv }
+func (d *zscore) name() string { return "zscore" }
 
 func (d *zscore) load(b []byte, ids []string, grp []int32) error {
 	if err := d.tab.load(b, ids); err != nil {
