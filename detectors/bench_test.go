@@ -55,6 +55,7 @@ func newBenchStream() *benchStream {
 		s.last[i] = p
 		ev := schemas.Event{
 			InstrumentID: ids[i],
+			Sym:          uint32(i + 1), // as a lane's decoder numbers ids
 			EventTime:    t0 + int64(k)*benchStep,
 			Seq:          s.count[i],
 			HasSeq:       true,

@@ -105,6 +105,7 @@ type Set struct {
 	bars   []barDetector // those that check window bars
 	ens    *ensemble     // always built, for Scorer; in dets when enabled
 	index  map[string]int32
+	bySym  schemas.SymIndex // Event.Sym -> instrument number
 	ids    []string
 	grp    []int32 // the Params index of each instrument
 	hot    int32   // the instrument of the previous event, -1 for none
@@ -199,7 +200,11 @@ func (s *Set) Detectors() []string {
 // watermark after this event. It allocates only on an instrument's first
 // event and when a finding is emitted.
 func (s *Set) Observe(ev *schemas.Event, wm int64, out []schemas.Anomaly) []schemas.Anomaly {
-	ix := s.lookup(ev.InstrumentID)
+	ix, ok := s.bySym.Get(ev)
+	if !ok {
+		ix = s.lookup(ev.InstrumentID)
+		s.bySym.Put(ev, ix)
+	}
 	g := s.grp[ix]
 	for _, d := range s.evDets {
 		out = d.observe(ix, g, ev, wm, out)
@@ -378,6 +383,7 @@ func (s *Set) UnmarshalBinary(b []byte) error {
 		}
 	}
 	s.index, s.ids, s.grp, s.hot = index, snap.IDs, grp, -1
+	s.bySym.Reset()
 	return nil
 }
 

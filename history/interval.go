@@ -34,6 +34,7 @@ type Interval struct {
 	spec  Spec
 	state map[string]map[string]*Attr
 	known map[string]bool // attribute name -> tracked, cached
+	names []knownName     // the first few of known, checked before the map
 }
 
 // NewInterval returns an empty history for a validated spec.
@@ -56,11 +57,28 @@ func (h *Interval) Process(ev *schemas.Event, out []schemas.HistoryRow) []schema
 	return out
 }
 
+// knownName caches whether an attribute name is tracked; a few of them are
+// checked by pointer before hashing, as the decoder interns names.
+type knownName struct {
+	name    string
+	tracked bool
+}
+
+const fastNames = 8
+
 func (h *Interval) tracked(name string) bool {
+	for i := range h.names {
+		if schemas.SameString(h.names[i].name, name) {
+			return h.names[i].tracked
+		}
+	}
 	t, ok := h.known[name]
 	if !ok {
 		t = h.spec.tracks(name)
 		h.known[name] = t
+	}
+	if len(h.names) < fastNames {
+		h.names = append(h.names, knownName{name, t})
 	}
 	return t
 }

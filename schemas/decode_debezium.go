@@ -165,7 +165,7 @@ type connectSchema struct {
 // column. The key is read only when the row lacks the id column; it may be
 // nil. On error, which is a *DecodeError, the contents of ev are unspecified.
 func (d *DebeziumDecoder) Decode(key, value []byte, ev *Event) (skip bool, err error) {
-	ev.InstrumentID = ""
+	ev.InstrumentID, ev.Sym = "", 0
 	ev.EventTime = 0
 	ev.Seq, ev.HasSeq = 0, false
 	ev.Op = OpUpsert

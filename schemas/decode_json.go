@@ -109,7 +109,7 @@ const (
 // field has a wrong value; otherwise the first problem in input order is
 // reported, and missing fields last.
 func (d *Decoder) Decode(raw []byte, ev *Event) error {
-	ev.InstrumentID = ""
+	ev.InstrumentID, ev.Sym = "", 0
 	ev.EventTime = 0
 	ev.Seq, ev.HasSeq = 0, false
 	ev.Op = OpUpsert
@@ -308,7 +308,7 @@ func (d *Decoder) instrument(tok jsonToken, ev *Event) {
 	case len(tok.b) == 0:
 		d.fail(`field "instrument_id": want a non-empty string, got an empty string`)
 	default:
-		ev.InstrumentID = d.in.Bytes(tok.b)
+		ev.InstrumentID, ev.Sym = d.in.Symbol(tok.b)
 	}
 }
 

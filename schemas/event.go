@@ -71,6 +71,12 @@ type Attr struct {
 // An Event is not safe for concurrent use; decoders reuse its Attrs slice.
 type Event struct {
 	InstrumentID string
+	// Sym is a hint for consumers that keep per-instrument state: the
+	// decoder's symbol for InstrumentID (1, 2, 3, ... in first-seen order,
+	// see Interner), or 0 for none. The same decoder gives an id the same
+	// symbol for its whole life; a consumer that indexes state by Sym must
+	// still check that the state belongs to InstrumentID.
+	Sym uint32
 	EventTime    int64
 	Seq          int64
 	HasSeq       bool

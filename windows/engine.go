@@ -49,7 +49,8 @@ type Engine struct {
 	clamp                           bool
 	origin                          int64
 
-	in interner // instrument ids
+	in    interner         // instrument ids
+	bySym schemas.SymIndex // Event.Sym -> instrument index
 
 	seen      bool
 	maxSeen   int64
@@ -132,7 +133,7 @@ func (e *Engine) process(ev *schemas.Event) {
 		e.outOfRange(ev)
 		return
 	}
-	inst := e.intern(ev.InstrumentID)
+	inst := e.instrument(ev)
 	e.readAttrs(ev)
 	crossed := e.observe(t)
 	for m := e.has; m != 0; m &= m - 1 {
@@ -159,11 +160,11 @@ func (e *Engine) readAttrs(ev *schemas.Event) {
 		if at.Value.Kind != schemas.KindNumber {
 			continue
 		}
-		if !e.hasVol && e.volName != "" && at.Name == e.volName {
+		if !e.hasVol && e.volName != "" && schemas.SameString(at.Name, e.volName) {
 			e.vol, e.hasVol = at.Value.Num, true
 		}
 		for a, name := range e.attrs {
-			if at.Name == name {
+			if schemas.SameString(at.Name, name) {
 				if e.has&(1<<a) == 0 {
 					e.vals[a] = at.Value.Num
 					e.has |= 1 << a
@@ -172,6 +173,17 @@ func (e *Engine) readAttrs(ev *schemas.Event) {
 			}
 		}
 	}
+}
+
+// instrument returns the dense index of ev's instrument: through its symbol
+// when the engine has seen it with the same id, else by hashing the id.
+func (e *Engine) instrument(ev *schemas.Event) int32 {
+	if i, ok := e.bySym.Get(ev); ok {
+		return i
+	}
+	i := e.intern(ev.InstrumentID)
+	e.bySym.Put(ev, i)
+	return i
 }
 
 // intern returns the dense index of an instrument id.

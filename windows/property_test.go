@@ -118,7 +118,11 @@ func genEvents(rng *rand.Rand, n int, spec Spec, step int64) []schemas.Event {
 		case r == 4 && rng.IntN(10) == 0:
 			t = math.MaxInt64 - rng.Int64N(10)
 		}
-		ev := schemas.Event{InstrumentID: insts[rng.IntN(len(insts))], EventTime: t}
+		k := rng.IntN(len(insts))
+		ev := schemas.Event{InstrumentID: insts[k], EventTime: t, Sym: uint32(k + 1)}
+		if rng.IntN(5) == 0 { // a symbol is a hint: a wrong one changes nothing
+			ev.Sym = uint32(rng.IntN(6))
+		}
 		if rng.IntN(10) < 9 {
 			ev.Attrs = append(ev.Attrs, schemas.Attr{Name: "price", Value: num(float64(rng.IntN(40) + 80))})
 		}

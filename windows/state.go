@@ -212,9 +212,9 @@ func (e *Engine) OpenWindows() int {
 
 // StateBytes estimates the bytes of live window state: panes and sessions in
 // use (closed ones kept for lateness included), per-slot indexes, schedules
-// and the instrument id table. Pool capacity left free is not counted.
+// and the instrument id tables. Pool capacity left free is not counted.
 func (e *Engine) StateBytes() int {
-	n := e.in.bytes()
+	n := e.in.bytes() + e.bySym.Bytes()
 	for _, ps := range e.panes {
 		n += ps.live*int(unsafe.Sizeof(pane{})) + 8*len(ps.head) + 4*int(ps.ring.n)
 	}
