@@ -200,7 +200,7 @@ func stateBytes(out string, instruments int) (int64, error) {
 	}
 	defer db.Close()
 	var n int64
-	if err := db.QueryRow(`SELECT sum(octet_length(state)) FROM _pricewatch_checkpoints`).Scan(&n); err != nil {
+	if err := db.QueryRow(`SELECT sum(state_bytes) FROM _pricewatch_checkpoints`).Scan(&n); err != nil {
 		return 0, err
 	}
 	return n / int64(instruments), nil

@@ -1,7 +1,8 @@
 // Package duckdb keeps the job's outputs in one DuckDB file: a table per
 // output table (created from its Arrow schema), and the checkpoint of every
 // lane, stored in the same transaction as the rows of the epoch that
-// produced it.
+// produced it (the checkpoint's state in a file the row names, see
+// state_file.go).
 package duckdb
 
 import (
@@ -9,6 +10,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,9 +25,11 @@ import (
 // FileName is the DuckDB file inside an output folder.
 const FileName = "pricewatch.duckdb"
 
+// _pricewatch_checkpoints names each lane's state file (see state_file.go).
 const checkpointsDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_checkpoints (
 	source VARCHAR NOT NULL, src_partition INTEGER NOT NULL, next_offset BIGINT NOT NULL,
-	state BLOB, epochs BIGINT NOT NULL, PRIMARY KEY (source, src_partition))`
+	state_file VARCHAR NOT NULL, state_bytes BIGINT NOT NULL, state_crc BIGINT NOT NULL,
+	epochs BIGINT NOT NULL, PRIMARY KEY (source, src_partition))`
 
 // _pricewatch_epochs holds processing-time facts; it is left out of comparisons.
 const epochsDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_epochs (
@@ -34,8 +39,9 @@ const epochsDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_epochs (
 // Store is an open output database. It is safe for concurrent use; commits
 // are serialised.
 type Store struct {
-	db *sql.DB
-	mu sync.Mutex
+	db  *sql.DB
+	dir string // the output folder: the database file's folder
+	mu  sync.Mutex
 }
 
 // Open opens (creating if needed) the DuckDB file at path with the given
@@ -47,7 +53,7 @@ func Open(path string, tables []*schemas.Table, views []string) (*Store, error) 
 		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
+	s := &Store{db: db, dir: filepath.Dir(path)}
 	if err := s.create(tables, views); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
@@ -81,6 +87,11 @@ func (s *Store) create(tables []*schemas.Table, views []string) error {
 		if _, err := s.db.Exec(q); err != nil {
 			return fmt.Errorf("cannot run %q: %w", firstLine(q), err)
 		}
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM duckdb_columns()
+		WHERE table_name = '_pricewatch_checkpoints' AND column_name = 'state_file'`).Scan(&n); err != nil || n != 1 {
+		return errors.New("it was written by an older pricewatch (its checkpoints hold no state_file); use a new output folder")
 	}
 	return nil
 }
@@ -135,15 +146,20 @@ type Checkpoint struct {
 // Load returns the checkpoint of a source partition, and false when none.
 func (s *Store) Load(ctx context.Context, source string, partition int32) (Checkpoint, bool, error) {
 	var c Checkpoint
-	err := s.db.QueryRowContext(ctx, `SELECT next_offset, state, epochs FROM _pricewatch_checkpoints
-		WHERE source = ? AND src_partition = ?`, source, partition).Scan(&c.NextOffset, &c.State, &c.Epochs)
+	var file string
+	var size, crc int64
+	err := s.db.QueryRowContext(ctx, `SELECT next_offset, state_file, state_bytes, state_crc, epochs FROM _pricewatch_checkpoints
+		WHERE source = ? AND src_partition = ?`, source, partition).Scan(&c.NextOffset, &file, &size, &crc, &c.Epochs)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Checkpoint{}, false, nil
+		return Checkpoint{}, false, s.pruneStates(source, partition, -1)
 	}
 	if err != nil {
 		return Checkpoint{}, false, fmt.Errorf("duckdb: cannot load checkpoint of %s/%d: %w", source, partition, err)
 	}
-	return c, true, nil
+	if c.State, err = s.readState(file, size, crc); err != nil {
+		return Checkpoint{}, false, err
+	}
+	return c, true, s.pruneStates(source, partition, c.Epochs)
 }
 
 // Anomalies returns the anomalies of a source partition's offsets [from, to),
@@ -188,6 +204,17 @@ type Epoch struct {
 // Commit loads an epoch's files into their tables and stores the checkpoint
 // in one transaction: either all of it is durable or none.
 func (s *Store) Commit(ctx context.Context, e *Epoch) error {
+	file, err := s.writeState(e.Source, e.Partition, e.Checkpoint.Epochs, e.Checkpoint.State)
+	if err != nil {
+		return err
+	}
+	if err := s.commit(ctx, e, file); err != nil {
+		return err
+	}
+	return s.pruneStates(e.Source, e.Partition, e.Checkpoint.Epochs)
+}
+
+func (s *Store) commit(ctx context.Context, e *Epoch, file string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -203,8 +230,8 @@ func (s *Store) Commit(ctx context.Context, e *Epoch) error {
 		rows += f.Rows
 	}
 	c := e.Checkpoint
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO _pricewatch_checkpoints VALUES (?, ?, ?, ?, ?)`,
-		e.Source, e.Partition, c.NextOffset, c.State, c.Epochs); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO _pricewatch_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.Source, e.Partition, c.NextOffset, file, len(c.State), int64(crc32.Checksum(c.State, castagnoli)), c.Epochs); err != nil {
 		return fmt.Errorf("duckdb: cannot store checkpoint of %s/%d: %w", e.Source, e.Partition, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO _pricewatch_epochs VALUES (?, ?, ?, ?, ?, ?)`,
