@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,7 +23,7 @@ func reportOutputs(t *testing.T) string {
 	}
 	defer s.Close()
 	for _, q := range []string{
-		`INSERT INTO window_bars BY NAME
+		`window_bars BY NAME
 		SELECT id AS instrument_id, 'price' AS attribute, 'tumbling' AS window_kind,
 			TIMESTAMP '2026-01-15 00:00:00' + to_minutes(i) AS window_start, TIMESTAMP '2026-01-15 00:01:00' + to_minutes(i) AS window_end,
 			p AS open, p + 10 AS high, p - 10 AS low, p AS close, 5 AS count, 5 * p AS sum, p AS mean, 0 AS variance,
@@ -29,11 +31,13 @@ func reportOutputs(t *testing.T) string {
 			TIMESTAMP '2026-01-15 00:00:30' + to_minutes(i) AS last_time, 0 AS late_updates, 0 AS revision, false AS early,
 			0 AS src_partition, i AS src_offset
 		FROM (SELECT id, i, base + 10 * (i % 7) AS p FROM (VALUES ('005930', 71000), ('000660', 131000)) v(id, base), range(0, 30) r(i))`,
-		`INSERT INTO anomalies VALUES ('000660', TIMESTAMP '2026-01-15 00:10:00', 'jump', 'price', 140000, 131000, 0.05, 0.9,
+		`anomalies VALUES ('000660', TIMESTAMP '2026-01-15 00:10:00', 'jump', 'price', 140000, 131000, 0.05, 0.9,
 			'price 140,000 is 6.9% above previous 131,000; threshold 5%', 0, 10)`,
-		`INSERT INTO attr_history VALUES ('000660', 'base_price', 131000, NULL, TIMESTAMP '2026-01-14 23:59:59', NULL, 'upsert', 1, 0, 0, 0)`,
+		`attr_history VALUES ('000660', 'base_price', 131000, NULL, TIMESTAMP '2026-01-14 23:59:59', NULL, 'upsert', 1, 0, 0, 0)`,
 	} {
-		if _, err := s.DB().Exec(q); err != nil {
+		name, insert, _ := strings.Cut(q, " ")
+		i := slices.IndexFunc(schemas.Tables, func(t *schemas.Table) bool { return t.Name == name })
+		if err := s.AppendRows(context.Background(), schemas.Tables[i], insert); err != nil {
 			t.Fatalf("%v\n%s", err, q)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
+	"pricewatch/parquet"
 	"pricewatch/schemas"
 )
 
@@ -36,12 +37,17 @@ const epochsDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_epochs (
 	source VARCHAR NOT NULL, src_partition INTEGER NOT NULL, from_offset BIGINT NOT NULL,
 	to_offset BIGINT NOT NULL, rows BIGINT NOT NULL, committed_at TIMESTAMP NOT NULL)`
 
+// _pricewatch_files lists the committed Parquet files of the file tables.
+const filesDDL = `CREATE TABLE IF NOT EXISTS _pricewatch_files (
+	table_name VARCHAR NOT NULL, path VARCHAR NOT NULL, src_partition INTEGER NOT NULL,
+	rows BIGINT NOT NULL, PRIMARY KEY (path))`
+
 // Store is an open output database. It is safe for concurrent use; commits
 // are serialised.
 type Store struct {
 	db  *sql.DB
-	dir string // the output folder: the database file's folder
-	mu  sync.Mutex
+	dir string     // the output folder (the database file's), absolute
+	mu  sync.Mutex // serialises commits and appends
 }
 
 // Open opens (creating if needed) the DuckDB file at path with the given
@@ -53,7 +59,12 @@ func Open(path string, tables []*schemas.Table, views []string) (*Store, error) 
 		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, dir: filepath.Dir(path)}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
+	}
+	s := &Store{db: db, dir: dir}
 	if err := s.create(tables, views); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: cannot open %q: %w", path, err)
@@ -78,12 +89,7 @@ func (s *Store) create(tables []*schemas.Table, views []string) error {
 	// The job's own use of DuckDB is loading one epoch at a time: bound its
 	// buffer pool so that the process's memory stays flat (DuckDB's default
 	// is 80% of RAM).
-	stmts := []string{"SET memory_limit = '512MB'", "SET checkpoint_threshold = '256MB'", checkpointsDDL, epochsDDL}
-	for _, t := range tables {
-		stmts = append(stmts, CreateTableSQL(t))
-	}
-	stmts = append(stmts, views...)
-	for _, q := range stmts {
+	for _, q := range []string{"SET memory_limit = '512MB'", "SET checkpoint_threshold = '256MB'", checkpointsDDL, epochsDDL, filesDDL} {
 		if _, err := s.db.Exec(q); err != nil {
 			return fmt.Errorf("cannot run %q: %w", firstLine(q), err)
 		}
@@ -92,6 +98,23 @@ func (s *Store) create(tables []*schemas.Table, views []string) error {
 	if err := s.db.QueryRow(`SELECT count(*) FROM duckdb_columns()
 		WHERE table_name = '_pricewatch_checkpoints' AND column_name = 'state_file'`).Scan(&n); err != nil || n != 1 {
 		return errors.New("it was written by an older pricewatch (its checkpoints hold no state_file); use a new output folder")
+	}
+	var stmts []string
+	for _, t := range tables {
+		if !fileTable(t) {
+			stmts = append(stmts, CreateTableSQL(t))
+			continue
+		}
+		if err := parquet.EnsureSchemaFile(s.dir, t.Name, t.Schema); err != nil {
+			return err
+		}
+		stmts = append(stmts, s.fileViewSQL(t))
+	}
+	stmts = append(stmts, views...)
+	for _, q := range stmts {
+		if _, err := s.db.Exec(q); err != nil {
+			return fmt.Errorf("cannot run %q: %w", firstLine(q), err)
+		}
 	}
 	return nil
 }
@@ -166,8 +189,8 @@ func (s *Store) Load(ctx context.Context, source string, partition int32) (Check
 // in the order they were emitted.
 func (s *Store) Anomalies(ctx context.Context, partition int32, from, to int64) ([]schemas.Anomaly, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT instrument_id, epoch_us(event_time), detector, attribute, observed,
-		expected, threshold, score, reason, src_partition, src_offset FROM anomalies
-		WHERE src_partition = ? AND src_offset >= ? AND src_offset < ? ORDER BY src_offset, rowid`, partition, from, to)
+		expected, threshold, score, reason, src_partition, src_offset FROM (`+s.committedRows(schemas.Anomalies.Name)+`)
+		WHERE src_partition = ? AND src_offset >= ? AND src_offset < ? ORDER BY src_offset, filename, file_row_number`, partition, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: cannot read anomalies: %w", err)
 	}
@@ -201,8 +224,9 @@ type Epoch struct {
 	Checkpoint Checkpoint
 }
 
-// Commit loads an epoch's files into their tables and stores the checkpoint
-// in one transaction: either all of it is durable or none.
+// Commit stores an epoch in one transaction: its files of file tables are
+// listed (see file_table.go), those of keyed tables loaded, and the
+// checkpoint stored. Either all of it is durable or none.
 func (s *Store) Commit(ctx context.Context, e *Epoch) error {
 	file, err := s.writeState(e.Source, e.Partition, e.Checkpoint.Epochs, e.Checkpoint.State)
 	if err != nil {
@@ -224,10 +248,16 @@ func (s *Store) commit(ctx context.Context, e *Epoch, file string) error {
 	defer tx.Rollback()
 	rows := 0
 	for _, f := range e.Files {
+		rows += f.Rows
+		if fileTable(f.Table) {
+			if err := addFile(ctx, tx, f, e.Partition); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, insertSQL(f)); err != nil {
 			return fmt.Errorf("duckdb: cannot load %q into %s: %w", f.Path, f.Table.Name, err)
 		}
-		rows += f.Rows
 	}
 	c := e.Checkpoint
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO _pricewatch_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -244,13 +274,10 @@ func (s *Store) commit(ctx context.Context, e *Epoch, file string) error {
 	return nil
 }
 
-// insertSQL loads a Parquet file into its table; keyed tables keep the
-// newest version of each key.
+// insertSQL loads a Parquet file into its keyed table, keeping the newest
+// version of each key.
 func insertSQL(f TableFile) string {
 	src := "read_parquet(" + quote(f.Path) + ", hive_partitioning = false)"
-	if len(f.Table.Key) == 0 {
-		return fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s", f.Table.Name, src)
-	}
 	return fmt.Sprintf("INSERT OR REPLACE INTO %s BY NAME SELECT * FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s DESC) = 1",
 		f.Table.Name, src, strings.Join(f.Table.Key, ", "), f.Table.Version)
 }

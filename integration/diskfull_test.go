@@ -26,7 +26,7 @@ func TestDiskFullStopsAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", mnt).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("cannot mount a tmpfs to fill up (needs root): %v\n%s", err, out)
 	}
 	defer exec.Command("umount", mnt).Run()
@@ -35,7 +35,7 @@ func TestDiskFullStopsAndResumes(t *testing.T) {
 	cmd := exec.Command(bin, "backfill", "--config", cfg, "--input", input, "--partitions", partitions, "--out", out)
 	msg, err := cmd.CombinedOutput()
 	if err == nil {
-		t.Fatalf("backfill into a 6 MiB file system succeeded; the test needs it to fill up:\n%s", msg)
+		t.Fatalf("backfill into a 3 MiB file system succeeded; the test needs it to fill up:\n%s", msg)
 	}
 	if !strings.Contains(strings.ToLower(string(msg)), "no space left on device") {
 		t.Errorf("the error does not say the disk is full:\n%s", tail(string(msg)))

@@ -3,7 +3,9 @@ package report
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"pricewatch/duckdb"
@@ -72,7 +74,7 @@ func fixture(t testing.TB) *sql.DB {
 		t.Fatal(err)
 	}
 	for _, q := range fixtureSQL {
-		if _, err := s.DB().ExecContext(context.Background(), q); err != nil {
+		if err := appendSQL(s, q); err != nil {
 			s.Close()
 			t.Fatalf("%v\n%s", err, q)
 		}
@@ -86,4 +88,16 @@ func fixture(t testing.TB) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// appendSQL runs an "INSERT INTO <table> ..." statement through
+// Store.AppendRows, as the output tables are not all DuckDB tables.
+func appendSQL(s *duckdb.Store, q string) error {
+	name, rest, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(q), "INSERT INTO "), " ")
+	for _, t := range schemas.Tables {
+		if t.Name == name {
+			return s.AppendRows(context.Background(), t, rest)
+		}
+	}
+	return fmt.Errorf("no output table %q", name)
 }
