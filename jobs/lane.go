@@ -12,6 +12,7 @@ import (
 	"pricewatch/detectors"
 	"pricewatch/duckdb"
 	"pricewatch/history"
+	"pricewatch/kafka"
 	"pricewatch/parquet"
 	"pricewatch/schemas"
 	"pricewatch/windows"
@@ -40,6 +41,10 @@ type lane struct {
 	// silentUntil: records below it rebuild state only; their rows were
 	// written by the partition's previous owner (see runner.adjust).
 	silentUntil int64
+	// alertFrom: anomalies of records below it are already on the alert
+	// topic; alerted: the anomalies of the batch published (or left out).
+	alertFrom   int64
+	alerted     int
 	epochs      int64     // epochs committed so far
 	records     int64     // records in the open epoch
 	decodeFails int64     // records of the open epoch that did not decode
@@ -120,6 +125,9 @@ func (l *lane) process(ctx context.Context, key, raw []byte, offset int64) error
 	l.next = offset + 1
 	l.records++
 	l.apply(key, raw, offset)
+	if offset < l.alertFrom {
+		l.alerted = len(l.batch.Anomalies)
+	}
 	if (offset+1)%l.job.cfg.Epoch.Records == 0 {
 		return l.commit(ctx) // the epoch's last offset
 	}
@@ -133,6 +141,7 @@ func (l *lane) replay(key, raw []byte, offset int64) {
 	l.job.stats.replayed.Add(1)
 	l.apply(key, raw, offset)
 	l.batch.Reset()
+	l.alerted = 0
 	l.lay.Reset()
 	if l.arch != nil {
 		l.arch.reset()
@@ -241,6 +250,11 @@ func (l *lane) commit(ctx context.Context) error {
 	if err := j.sink.failure(); err != nil {
 		return err
 	}
+	if b, ok := l.newAlerts(); ok {
+		if err := j.alerts.Publish(ctx, b.Partition, b.Rows, b.Next); err != nil {
+			return err
+		}
+	}
 	state, err := l.marshal()
 	if err != nil {
 		return err
@@ -254,6 +268,7 @@ func (l *lane) commit(ctx context.Context) error {
 	}
 	select {
 	case l.batch = <-l.spare:
+		l.alerted = 0
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -263,6 +278,18 @@ func (l *lane) commit(ctx context.Context) error {
 	l.epochs = epoch
 	l.from, l.records, l.decodeFails = -1, 0, 0
 	return nil
+}
+
+// newAlerts returns the anomalies found since the last call, to publish
+// now, and false when there are none (or alerts are off).
+func (l *lane) newAlerts() (kafka.AlertBatch, bool) {
+	n := len(l.batch.Anomalies)
+	if l.job.alerts == nil || l.alerted == n {
+		return kafka.AlertBatch{}, false
+	}
+	b := kafka.AlertBatch{Partition: l.partition, Rows: l.batch.Anomalies[l.alerted:n:n], Next: l.next}
+	l.alerted = n
+	return b, true
 }
 
 // durable waits until every epoch handed to the sink is written.

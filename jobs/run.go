@@ -230,6 +230,9 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	if err := errors.Join(errs...); err != nil {
 		return false, err
 	}
+	if err := r.publishAlerts(ctx); err != nil {
+		return false, err
+	}
 	now := time.Now()
 	for _, p := range r.owned() {
 		if l := r.lanes[p]; l.due(now) {
@@ -245,6 +248,30 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 		return false, nil
 	}
 	return r.atEnd(ctx)
+}
+
+// publishAlerts publishes the anomalies the lanes found in this poll, in one
+// transaction, without waiting for their epochs to be durable (see
+// kafka.Alerts).
+func (r *runner) publishAlerts(ctx context.Context) error {
+	if r.job.alerts == nil {
+		return nil
+	}
+	var bs []kafka.AlertBatch
+	for _, p := range r.owned() {
+		if b, ok := r.lanes[p].newAlerts(); ok {
+			bs = append(bs, b)
+		}
+	}
+	if len(bs) == 0 {
+		return nil
+	}
+	t := time.Now()
+	if err := r.job.alerts.PublishAll(ctx, bs); err != nil {
+		return err
+	}
+	r.job.observe("alerts", t)
+	return nil
 }
 
 // atEnd reports whether the group has consumed every partition up to the end
@@ -321,6 +348,7 @@ func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
 		if err := r.job.publishAlerts(ctx, p, l.next); err != nil {
 			return nil, err
 		}
+		l.alertFrom = r.job.alerts.Published(p)
 	}
 	r.lanes[p] = l
 	r.log.Info("lane assigned", "topic", r.cfg.Source.Topic, "partition", p, "checkpoint", ok, "next_offset", next)
@@ -388,9 +416,6 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 			}
 		}
 		c := o.EpochOffset().Offset
-		if r.job.alerts != nil {
-			c = max(c, r.job.alerts.Published(p)) // alerts out: their rows are written
-		}
 		if c > l.next {
 			l.silentUntil = c
 			r.log.Info("lane replays to rebuild state", "partition", p, "from", l.next, "to", c)

@@ -25,7 +25,7 @@ type epochWork struct {
 }
 
 // sink writes epochs (Parquet files, then the DuckDB transaction with the
-// checkpoint, then alerts and the Kafka offset) off the lanes' goroutines, so
+// checkpoint, then the Kafka offset) off the lanes' goroutines, so
 // that lanes go on processing while an epoch becomes durable. Each lane has a
 // writer goroutine of its own, so one lane's epochs are written in order and
 // different lanes' Parquet files in parallel; DuckDB transactions and alert
@@ -120,8 +120,8 @@ func (s *sink) close() {
 }
 
 // write makes one epoch durable: its Parquet files (temporary name, then
-// rename), the DuckDB transaction of its rows and checkpoint, its alerts,
-// and then reports the new offset.
+// rename), the DuckDB transaction of its rows and checkpoint, and then
+// reports the new offset. (Its alerts went out when they were found.)
 func (s *sink) write(w *epochWork) error {
 	j, e := s.job, &w.epoch
 	ctx := context.Background()
@@ -167,13 +167,6 @@ func (s *sink) write(w *epochWork) error {
 		return err
 	}
 	j.observe("duckdb", t)
-	if j.alerts != nil {
-		t = time.Now()
-		if err := j.alerts.Publish(ctx, e.Partition, w.batch.Anomalies, e.Checkpoint.NextOffset); err != nil {
-			return err
-		}
-		j.observe("alerts", t)
-	}
 	j.count(w, start)
 	j.stats.records.Add(w.records)
 	j.stats.add(w.batch, w.records)

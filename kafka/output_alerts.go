@@ -15,13 +15,17 @@ import (
 	"pricewatch/schemas"
 )
 
-// Alerts publishes anomalies to a Kafka topic exactly once. Each lane epoch's
-// anomalies go out in one transaction together with a progress record (in a
-// compacted progress topic: key = source partition, value = the next source
-// offset). Progress therefore moves only with the alerts it covers; after a
-// crash, the anomalies of epochs that are durable in the outputs but not yet
-// published (offsets from the published progress to the checkpoint) are
-// published again from the outputs, once. Alerts is safe for concurrent use.
+// Alerts publishes anomalies to a Kafka topic exactly once. Anomalies go out
+// as soon as a poll's records are processed, in one transaction together with
+// a progress record per source partition (in a compacted progress topic: key
+// = source partition, value = the next source offset), without waiting for
+// their epoch to be durable. Progress moves only with the alerts it covers.
+// After a crash, a lane resumes from its checkpoint, which may be behind the
+// progress: it computes the same anomalies again (outputs are a function of
+// the input) and leaves out those of records below the progress. Anomalies of
+// epochs that are durable but were not published (offsets from the progress
+// to the checkpoint) are published from the outputs, once. Alerts is safe for
+// concurrent use.
 type Alerts struct {
 	mu       sync.Mutex // one transaction at a time
 	cl       *kgo.Client
@@ -136,9 +140,25 @@ func (a *Alerts) Published(partition int32) int64 {
 	return a.done[partition]
 }
 
-// Publish sends the anomalies of source offsets [Published(partition), next)
-// and moves the progress to next, in one transaction.
+// AlertBatch is what one source partition publishes: its anomalies found
+// since its last batch, and the next source offset they cover.
+type AlertBatch struct {
+	Partition int32
+	Rows      []schemas.Anomaly
+	Next      int64
+}
+
+// Publish sends the anomalies of a source partition found since its last
+// publication and moves its progress to next, in one transaction.
 func (a *Alerts) Publish(ctx context.Context, partition int32, rows []schemas.Anomaly, next int64) error {
+	return a.PublishAll(ctx, []AlertBatch{{Partition: partition, Rows: rows, Next: next}})
+}
+
+// PublishAll is Publish for several source partitions in one transaction.
+func (a *Alerts) PublishAll(ctx context.Context, batches []AlertBatch) error {
+	if len(batches) == 0 {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.cl.BeginTransaction(); err != nil {
@@ -155,20 +175,22 @@ func (a *Alerts) Publish(ctx context.Context, partition int32, rows []schemas.An
 			pmu.Unlock()
 		}
 	}
-	for i := range rows {
-		r := &rows[i]
-		v, err := gojson.Marshal(AlertMessage{InstrumentID: r.InstrumentID,
-			EventTime: time.UnixMicro(r.EventTime).UTC().Format(time.RFC3339Nano), Detector: r.Detector,
-			Attribute: r.Attribute, Observed: r.Observed, Expected: r.Expected, Threshold: r.Threshold,
-			Score: r.Score, Reason: r.Reason, SrcPartition: r.SrcPartition, SrcOffset: r.SrcOffset})
-		if err != nil {
-			return a.abort(ctx, err)
+	for _, b := range batches {
+		for i := range b.Rows {
+			r := &b.Rows[i]
+			v, err := gojson.Marshal(AlertMessage{InstrumentID: r.InstrumentID,
+				EventTime: time.UnixMicro(r.EventTime).UTC().Format(time.RFC3339Nano), Detector: r.Detector,
+				Attribute: r.Attribute, Observed: r.Observed, Expected: r.Expected, Threshold: r.Threshold,
+				Score: r.Score, Reason: r.Reason, SrcPartition: r.SrcPartition, SrcOffset: r.SrcOffset})
+			if err != nil {
+				return a.abort(ctx, err)
+			}
+			a.cl.Produce(ctx, &kgo.Record{Topic: a.topic, Key: []byte(r.InstrumentID), Value: v}, promise)
 		}
-		a.cl.Produce(ctx, &kgo.Record{Topic: a.topic, Key: []byte(r.InstrumentID), Value: v}, promise)
+		next8 := make([]byte, 8)
+		binary.BigEndian.PutUint64(next8, uint64(b.Next))
+		a.cl.Produce(ctx, &kgo.Record{Topic: a.progress, Key: a.key(b.Partition), Value: next8}, promise)
 	}
-	var next8 [8]byte
-	binary.BigEndian.PutUint64(next8[:], uint64(next))
-	a.cl.Produce(ctx, &kgo.Record{Topic: a.progress, Key: a.key(partition), Value: next8[:]}, promise)
 	err := a.cl.Flush(ctx)
 	if err == nil {
 		pmu.Lock()
@@ -181,7 +203,9 @@ func (a *Alerts) Publish(ctx context.Context, partition int32, rows []schemas.An
 	if err := a.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		return fmt.Errorf("kafka: cannot commit alert transaction: %w", err)
 	}
-	a.done[partition] = next
+	for _, b := range batches {
+		a.done[b.Partition] = max(a.done[b.Partition], b.Next)
+	}
 	return nil
 }
 
