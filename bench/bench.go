@@ -125,13 +125,12 @@ func Print(w io.Writer, rows []Row) {
 	fmt.Fprintf(w, "(%s, %d cores, %s)\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel())
 }
 
-// standardConfig is the standard job of the bench.
+// standardConfig is the standard job of the bench: the default job (epochs
+// of 100,000 offsets) with a hopping window besides the tumbling one.
 const standardConfig = `windows:
   tumbling: [1m]
   hopping:
     - {size: 5m, slide: 1m}
-epoch:
-  records: 500000
 `
 
 func writeWorkload(path string, s Spec) (gen.Result, error) {

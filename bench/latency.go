@@ -24,13 +24,10 @@ type latencies struct {
 	n        int
 }
 
-// latencyConfig: alerts on, short epochs (an alert is published when its
-// epoch is durable), and a jump threshold that fires often enough to give
-// a sample.
-const latencyConfig = `epoch:
-  records: 1000000
-  interval: %s
-alerts:
+// latencyConfig: the default job with alerts on (published after each poll,
+// not when their epoch is durable), and a jump threshold that fires often
+// enough to give a sample.
+const latencyConfig = `alerts:
   topic: %s
 detectors:
   jump:
@@ -44,7 +41,7 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	topic := fmt.Sprintf("bench-lat-%d", time.Now().UnixNano())
 	alerts := topic + "-alerts"
 	cfg := filepath.Join(s.Dir, "latency.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(latencyConfig, "50ms", alerts)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(latencyConfig, alerts)), 0o644); err != nil {
 		return latencies{}, err
 	}
 	brokers := []string{s.Brokers}

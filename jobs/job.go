@@ -91,7 +91,7 @@ type Stats struct {
 func (s *Stats) add(b *schemas.Batch, records int64) {
 	s.events.Add(records - int64(len(b.DeadLetters)))
 	s.deadLetters.Add(int64(len(b.DeadLetters)))
-	s.bars.Add(int64(len(b.Bars)))
+	s.bars.Add(int64(b.NumBars()))
 	s.late.Add(int64(len(b.Late)))
 	s.anomalies.Add(int64(len(b.Anomalies)))
 	s.history.Add(int64(len(b.History)))

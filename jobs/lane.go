@@ -197,7 +197,7 @@ func (l *lane) takeWindows() {
 	if len(l.wout.Bars) > 0 {
 		l.batch.Anomalies = l.det.FlushBars(l.batch.Anomalies)
 	}
-	l.batch.Bars = append(l.batch.Bars, l.wout.Bars...)
+	l.batch.AppendBars(l.wout.Bars)
 	l.batch.Late = append(l.batch.Late, l.wout.Late...)
 	l.wout.Reset()
 }

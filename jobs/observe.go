@@ -25,7 +25,7 @@ func (j *Job) count(w *epochWork, start time.Time) {
 	m.DecodeFailures.WithLabelValues(p).Add(float64(w.decodeFailures))
 	m.DeadLetters.WithLabelValues(p).Add(float64(len(b.DeadLetters)))
 	m.LateEvents.WithLabelValues(p).Add(float64(len(b.Late)))
-	m.WindowBars.WithLabelValues(p).Add(float64(len(b.Bars)))
+	m.WindowBars.WithLabelValues(p).Add(float64(b.NumBars()))
 	for i := range b.Anomalies {
 		m.Anomalies.WithLabelValues(b.Anomalies[i].Detector).Inc()
 	}

@@ -6,6 +6,7 @@
 package parquet
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,15 +46,19 @@ func WriteFile(path string, rec arrow.RecordBatch) error {
 	if err != nil {
 		return fmt.Errorf("parquet: cannot create %q: %w", tmp, err)
 	}
-	props := pq.NewWriterProperties(pq.WithCompression(compress.Codecs.Snappy), pq.WithCreatedBy("pricewatch"))
-	w, err := pqarrow.NewFileWriter(rec.Schema(), f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w, err := pqarrow.NewFileWriter(rec.Schema(), bw, writerProps(rec.Schema()), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err == nil {
 		err = w.Write(rec)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
-	} else {
-		f.Close()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err == nil {
 		err = syncFile(tmp)
@@ -67,6 +72,20 @@ func WriteFile(path string, rec arrow.RecordBatch) error {
 		return fmt.Errorf("parquet: cannot rename %q: %w", tmp, err)
 	}
 	return nil
+}
+
+// writerProps: Snappy; dictionary encoding for string columns only (ids,
+// names and kinds repeat; numbers and times seldom do, and hashing them cost
+// more than the rest of the write).
+func writerProps(schema *arrow.Schema) *pq.WriterProperties {
+	opts := []pq.WriterProperty{pq.WithCompression(compress.Codecs.Snappy), pq.WithCreatedBy("pricewatch"),
+		pq.WithDictionaryDefault(false)}
+	for _, f := range schema.Fields() {
+		if f.Type.ID() == arrow.STRING {
+			opts = append(opts, pq.WithDictionaryFor(f.Name, true))
+		}
+	}
+	return pq.NewWriterProperties(opts...)
 }
 
 // syncFile flushes a closed file to disk.

@@ -132,19 +132,63 @@ func RawEventsRecord(mem memory.Allocator, rows []RawEvent) arrow.RecordBatch {
 // Tables lists every output table in a fixed order.
 var Tables = []*Table{&WindowBars, &LateEvents, &Anomalies, &DeadLetters, &AttrHistory}
 
-// Batch holds the rows one lane emitted in one epoch, one slice per table.
-// It is not safe for concurrent use.
+// Batch holds the rows one lane emitted in one epoch, one slice per table;
+// window bars, the most numerous, in chunks (see AppendBars). It is not safe
+// for concurrent use.
 type Batch struct {
-	Bars        []WindowBar
+	bars        [][]WindowBar // full chunks, then the open one
+	nbars       int
+	free        [][]WindowBar // chunks kept by Reset
 	Late        []LateEvent
 	Anomalies   []Anomaly
 	DeadLetters []DeadLetter
 	History     []HistoryRow
 }
 
+// barChunk is the number of window bars in a chunk of a Batch.
+const barChunk = 8192
+
+// AppendBars appends window bars. They go into fixed-size chunks, so that a
+// batch of an epoch's bars (hundreds of thousands of rows) never grows by
+// copying; Reset keeps the chunks for the next epoch.
+func (b *Batch) AppendBars(rows []WindowBar) {
+	for len(rows) > 0 {
+		if len(b.bars) == 0 || len(b.bars[len(b.bars)-1]) == barChunk {
+			var c []WindowBar
+			if n := len(b.free); n > 0 {
+				c, b.free = b.free[n-1], b.free[:n-1]
+			} else {
+				c = make([]WindowBar, 0, barChunk)
+			}
+			b.bars = append(b.bars, c)
+		}
+		last := &b.bars[len(b.bars)-1]
+		k := min(len(rows), barChunk-len(*last))
+		*last = append(*last, rows[:k]...)
+		rows = rows[k:]
+		b.nbars += k
+	}
+}
+
+// NumBars returns the number of window bars in the batch.
+func (b *Batch) NumBars() int { return b.nbars }
+
+// Bars returns the window bars in the order they were appended.
+func (b *Batch) Bars() []WindowBar {
+	out := make([]WindowBar, 0, b.nbars)
+	for _, c := range b.bars {
+		out = append(out, c...)
+	}
+	return out
+}
+
 // Reset empties the batch, keeping its backing arrays.
 func (b *Batch) Reset() {
-	b.Bars, b.Late, b.Anomalies = b.Bars[:0], b.Late[:0], b.Anomalies[:0]
+	for _, c := range b.bars {
+		b.free = append(b.free, c[:0])
+	}
+	b.bars, b.nbars = b.bars[:0], 0
+	b.Late, b.Anomalies = b.Late[:0], b.Anomalies[:0]
 	b.History = b.History[:0]
 	for i := range b.DeadLetters {
 		b.DeadLetters[i].Raw = nil
@@ -156,7 +200,7 @@ func (b *Batch) Reset() {
 func (b *Batch) Len(t *Table) int {
 	switch t {
 	case &WindowBars:
-		return len(b.Bars)
+		return b.nbars
 	case &LateEvents:
 		return len(b.Late)
 	case &Anomalies:
@@ -176,7 +220,9 @@ func (b *Batch) Record(mem memory.Allocator, t *Table) arrow.RecordBatch {
 	defer rb.Release()
 	switch t {
 	case &WindowBars:
-		appendBars(rb, b.Bars)
+		for _, c := range b.bars {
+			appendBars(rb, c)
+		}
 	case &LateEvents:
 		appendLate(rb, b.Late)
 	case &Anomalies:
