@@ -69,11 +69,36 @@ type Engine struct {
 	hasVol bool
 
 	// set during Process and Flush
-	out  *Output
-	srcP int32
-	srcO int64
-	perm []int32
-	tmp  []schemas.WindowBar
+	out   *Output
+	srcP  int32
+	srcO  int64
+	order []sortEntry
+	tmp   []schemas.WindowBar
+	keys  []barKey // sort key of each bar appended since begin
+
+	// ranks order instruments and attributes by name, so that sorting bars
+	// compares integers; instruments are ranked again when new ones came.
+	rank     []int32 // by instrument index
+	ranked   int     // instruments ranked
+	attrRank []int32 // by attribute index
+}
+
+// barKey is a bar's sort key: (end, start, instrument, attribute, kind).
+type barKey struct {
+	end, start int64
+	slot       int32
+	kind       int32
+}
+
+// kindRank orders window kinds by name.
+func kindRank(kind string) int32 {
+	switch kind {
+	case kindHopping:
+		return 0
+	case kindSession:
+		return 1
+	}
+	return 2 // kindTumbling
 }
 
 // NewEngine validates s and returns an empty engine for one lane.
@@ -90,6 +115,14 @@ func NewEngine(s Spec) (*Engine, error) {
 		origin: originOf(loc), in: newInterner(),
 		wm: math.MinInt64, next: math.MinInt64, earlyNext: math.MinInt64, stamp: 1,
 		vals: make([]float64, len(s.Attributes)),
+	}
+	e.attrRank = make([]int32, len(e.attrs))
+	for i, a := range e.attrs {
+		for _, b := range e.attrs {
+			if b < a {
+				e.attrRank[i]++
+			}
+		}
 	}
 	for _, d := range s.Tumbling {
 		e.panes = append(e.panes, newTumbling(time.Duration(d), loc, e.lateness))
@@ -118,6 +151,7 @@ func (e *Engine) Process(ev *schemas.Event, out *Output) {
 
 func (e *Engine) begin(out *Output, p int32, o int64) {
 	e.out, e.srcP, e.srcO = out, p, o
+	e.keys = e.keys[:0]
 }
 
 func (e *Engine) end(mark int) {
@@ -230,6 +264,7 @@ func (e *Engine) bar(a *agg, slot int32, kind string, start, end int64, rev int3
 	}
 	a.fill(&r)
 	e.out.Bars = append(e.out.Bars, r)
+	e.keys = append(e.keys, barKey{end: end, start: start, slot: slot, kind: kindRank(kind)})
 }
 
 // late appends one LateEvent.
@@ -241,27 +276,58 @@ func (e *Engine) late(slot int32, t int64, x float64, start, end int64, reason s
 	})
 }
 
-// sortBars sorts rows by (WindowEnd, WindowStart, InstrumentID, Attribute,
-// WindowKind) through a permutation, to move each row only twice.
+// sortBars sorts rows, the bars appended since begin, by (WindowEnd,
+// WindowStart, InstrumentID, Attribute, WindowKind) through a permutation, to
+// move each row only twice. Names are compared through their ranks, packed
+// with the kind into one integer.
 func (e *Engine) sortBars(rows []schemas.WindowBar) {
-	e.perm = e.perm[:0]
+	e.rankInstruments()
+	e.order = e.order[:0]
 	for i := range rows {
-		e.perm = append(e.perm, int32(i))
+		k := &e.keys[i]
+		names := uint64(e.rank[k.slot/e.nA])<<34 | uint64(e.attrRank[k.slot%e.nA])<<2 | uint64(k.kind)
+		e.order = append(e.order, sortEntry{end: k.end, start: k.start, names: names, i: int32(i)})
 	}
-	slices.SortFunc(e.perm, func(i, j int32) int { return cmpBar(&rows[i], &rows[j]) })
+	slices.SortFunc(e.order, func(a, b sortEntry) int {
+		if a.end != b.end {
+			return cmp.Compare(a.end, b.end)
+		}
+		if a.start != b.start {
+			return cmp.Compare(a.start, b.start)
+		}
+		if a.names != b.names {
+			return cmp.Compare(a.names, b.names)
+		}
+		return cmp.Compare(a.i, b.i)
+	})
 	e.tmp = append(e.tmp[:0], rows...)
-	for i, j := range e.perm {
-		rows[i] = e.tmp[j]
+	for i, o := range e.order {
+		rows[i] = e.tmp[o.i]
 	}
 	clear(e.tmp) // drop string references
 }
 
-func cmpBar(a, b *schemas.WindowBar) int {
-	return cmp.Or(
-		cmp.Compare(a.WindowEnd, b.WindowEnd),
-		cmp.Compare(a.WindowStart, b.WindowStart),
-		strings.Compare(a.InstrumentID, b.InstrumentID),
-		strings.Compare(a.Attribute, b.Attribute),
-		strings.Compare(a.WindowKind, b.WindowKind),
-	)
+// sortEntry is a bar's sort key and its position.
+type sortEntry struct {
+	end, start int64
+	names      uint64 // instrument rank, attribute rank, kind rank
+	i          int32
+}
+
+// rankInstruments ranks the instruments by id, when some are new.
+func (e *Engine) rankInstruments() {
+	names := e.in.names
+	if e.ranked == len(names) {
+		return
+	}
+	byName := make([]int32, len(names))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	e.rank = slices.Grow(e.rank[:0], len(names))[:len(names)]
+	for r, i := range byName {
+		e.rank[i] = int32(r)
+	}
+	e.ranked = len(names)
 }
