@@ -220,9 +220,7 @@ func (b *Batch) Record(mem memory.Allocator, t *Table) arrow.RecordBatch {
 	defer rb.Release()
 	switch t {
 	case &WindowBars:
-		for _, c := range b.bars {
-			appendBars(rb, c)
-		}
+		appendBars(rb, b.bars)
 	case &LateEvents:
 		appendLate(rb, b.Late)
 	case &Anomalies:
@@ -251,36 +249,56 @@ func (c *cols) blob(v []byte)       { c.next().(*array.BinaryBuilder).Append(v) 
 func (c *cols) ts(v int64)          { c.next().(*array.TimestampBuilder).Append(arrow.Timestamp(v)) }
 func (c *cols) null()               { c.next().AppendNull() }
 
-func appendBars(rb *array.RecordBuilder, rows []WindowBar) {
-	for i := range rows {
-		r := &rows[i]
-		c := cols{rb: rb}
-		c.str(r.InstrumentID)
-		c.str(r.Attribute)
-		c.str(r.WindowKind)
-		c.ts(r.WindowStart)
-		c.ts(r.WindowEnd)
-		c.f64(r.Open)
-		c.f64(r.High)
-		c.f64(r.Low)
-		c.f64(r.Close)
-		c.i64(r.Count)
-		c.f64(r.Sum)
-		c.f64(r.Mean)
-		c.f64(r.Variance)
-		c.f64(r.Volume)
-		if r.HasVWAP {
-			c.f64(r.VWAP)
-		} else {
-			c.null()
+func appendBars(rb *array.RecordBuilder, chunks [][]WindowBar) {
+	f := rb.Field
+	id, attr, kind := f(0).(*array.StringBuilder), f(1).(*array.StringBuilder), f(2).(*array.StringBuilder)
+	start, end := f(3).(*array.TimestampBuilder), f(4).(*array.TimestampBuilder)
+	open, high, low, cls := f(5).(*array.Float64Builder), f(6).(*array.Float64Builder), f(7).(*array.Float64Builder), f(8).(*array.Float64Builder)
+	count := f(9).(*array.Int64Builder)
+	sum, mean, vari, vol, vwap := f(10).(*array.Float64Builder), f(11).(*array.Float64Builder), f(12).(*array.Float64Builder),
+		f(13).(*array.Float64Builder), f(14).(*array.Float64Builder)
+	first, last := f(15).(*array.TimestampBuilder), f(16).(*array.TimestampBuilder)
+	late, rev, early := f(17).(*array.Int64Builder), f(18).(*array.Int32Builder), f(19).(*array.BooleanBuilder)
+	srcP, srcO := f(20).(*array.Int32Builder), f(21).(*array.Int64Builder)
+	n, bytes := 0, 0
+	for _, c := range chunks {
+		n += len(c)
+		for i := range c {
+			bytes += len(c[i].InstrumentID)
 		}
-		c.ts(r.FirstTime)
-		c.ts(r.LastTime)
-		c.i64(r.LateUpdates)
-		c.i32(r.Revision)
-		c.boo(r.Early)
-		c.i32(r.SrcPartition)
-		c.i64(r.SrcOffset)
+	}
+	rb.Reserve(n)
+	id.ReserveData(bytes)
+	for _, c := range chunks {
+		for i := range c {
+			r := &c[i]
+			id.Append(r.InstrumentID)
+			attr.Append(r.Attribute)
+			kind.Append(r.WindowKind)
+			start.UnsafeAppend(arrow.Timestamp(r.WindowStart))
+			end.UnsafeAppend(arrow.Timestamp(r.WindowEnd))
+			open.UnsafeAppend(r.Open)
+			high.UnsafeAppend(r.High)
+			low.UnsafeAppend(r.Low)
+			cls.UnsafeAppend(r.Close)
+			count.UnsafeAppend(r.Count)
+			sum.UnsafeAppend(r.Sum)
+			mean.UnsafeAppend(r.Mean)
+			vari.UnsafeAppend(r.Variance)
+			vol.UnsafeAppend(r.Volume)
+			if r.HasVWAP {
+				vwap.UnsafeAppend(r.VWAP)
+			} else {
+				vwap.UnsafeAppendBoolToBitmap(false)
+			}
+			first.UnsafeAppend(arrow.Timestamp(r.FirstTime))
+			last.UnsafeAppend(arrow.Timestamp(r.LastTime))
+			late.UnsafeAppend(r.LateUpdates)
+			rev.UnsafeAppend(r.Revision)
+			early.UnsafeAppend(r.Early)
+			srcP.UnsafeAppend(r.SrcPartition)
+			srcO.UnsafeAppend(r.SrcOffset)
+		}
 	}
 }
 
