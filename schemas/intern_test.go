@@ -84,3 +84,28 @@ func BenchmarkInternerBytes(b *testing.B) {
 		}
 	}
 }
+
+func TestInternerLongIDsAndGrowth(t *testing.T) {
+	var in Interner
+	long := "an-instrument-id-longer-than-nineteen-bytes"
+	for i := range 5000 {
+		id := fmt.Sprint(long, i)
+		s, sym := in.Symbol([]byte(id))
+		if s != id || sym != uint32(i+1) {
+			t.Fatalf("Symbol(%s) = %q, %d; want the id and %d", id, s, sym, i+1)
+		}
+	}
+	for i := range 5000 {
+		id := fmt.Sprint(long, i)
+		if s, sym := in.StringSymbol(id); s != id || sym != uint32(i+1) {
+			t.Fatalf("second lookup of %s = %q, %d", id, s, sym)
+		}
+	}
+	b := []byte(fmt.Sprint(long, 7))
+	if n := testing.AllocsPerRun(100, func() { in.Symbol(b) }); n != 0 {
+		t.Errorf("Symbol of an interned long id: %v allocs, want 0", n)
+	}
+	if got := in.Strings()[7]; got != string(b) {
+		t.Errorf("Strings()[7] = %q", got)
+	}
+}

@@ -49,7 +49,7 @@ type Engine struct {
 	clamp                           bool
 	origin                          int64
 
-	in    interner         // instrument ids
+	in    schemas.Interner // instrument ids, symbol-1 is their index
 	bySym schemas.SymIndex // Event.Sym -> instrument index
 
 	seen      bool
@@ -112,10 +112,11 @@ func NewEngine(s Spec) (*Engine, error) {
 		volName: s.VolumeAttribute, ooo: s.OutOfOrderness.Micros(),
 		lateness: s.AllowedLateness.Micros(), maxFuture: s.MaxFuture.Micros(),
 		early: s.EarlyInterval.Micros(), clamp: s.FutureAction == "clamp",
-		origin: originOf(loc), in: newInterner(),
+		origin: originOf(loc),
 		wm: math.MinInt64, next: math.MinInt64, earlyNext: math.MinInt64, stamp: 1,
 		vals: make([]float64, len(s.Attributes)),
 	}
+	e.in.SetLimit(math.MaxInt)
 	e.attrRank = make([]int32, len(e.attrs))
 	for i, a := range e.attrs {
 		for _, b := range e.attrs {
@@ -222,8 +223,10 @@ func (e *Engine) instrument(ev *schemas.Event) int32 {
 
 // intern returns the dense index of an instrument id.
 func (e *Engine) intern(id string) int32 {
-	i, isNew := e.in.index(id)
-	if !isNew {
+	n := e.in.Len()
+	_, sym := e.in.StringSymbol(id)
+	i := int32(sym) - 1
+	if e.in.Len() == n {
 		return i
 	}
 	for _, ps := range e.panes {
@@ -258,7 +261,7 @@ func (e *Engine) Flush(srcPartition int32, srcOffset int64, out *Output) {
 // bar appends one window row.
 func (e *Engine) bar(a *agg, slot int32, kind string, start, end int64, rev int32, late int64, early bool) {
 	r := schemas.WindowBar{
-		InstrumentID: e.in.names[slot/e.nA], Attribute: e.attrs[slot%e.nA], WindowKind: kind,
+		InstrumentID: e.in.Strings()[slot/e.nA], Attribute: e.attrs[slot%e.nA], WindowKind: kind,
 		WindowStart: start, WindowEnd: end, LateUpdates: late, Revision: rev, Early: early,
 		SrcPartition: e.srcP, SrcOffset: e.srcO,
 	}
@@ -270,7 +273,7 @@ func (e *Engine) bar(a *agg, slot int32, kind string, start, end int64, rev int3
 // late appends one LateEvent.
 func (e *Engine) late(slot int32, t int64, x float64, start, end int64, reason string) {
 	e.out.Late = append(e.out.Late, schemas.LateEvent{
-		InstrumentID: e.in.names[slot/e.nA], Attribute: e.attrs[slot%e.nA], EventTime: t, Value: x,
+		InstrumentID: e.in.Strings()[slot/e.nA], Attribute: e.attrs[slot%e.nA], EventTime: t, Value: x,
 		WindowStart: start, WindowEnd: end, Watermark: e.wm, Reason: reason,
 		SrcPartition: e.srcP, SrcOffset: e.srcO,
 	})
@@ -316,7 +319,7 @@ type sortEntry struct {
 
 // rankInstruments ranks the instruments by id, when some are new.
 func (e *Engine) rankInstruments() {
-	names := e.in.names
+	names := e.in.Strings()
 	if e.ranked == len(names) {
 		return
 	}

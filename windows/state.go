@@ -63,7 +63,7 @@ func (e *Engine) MarshalBinary() ([]byte, error) {
 	snap := snapshot{
 		Version: snapshotVersion, Config: e.spec.fingerprint(), Seen: e.seen,
 		MaxSeen: e.maxSeen, Watermark: e.wm, EarlyNext: e.earlyNext, Stamp: e.stamp,
-		Instruments: e.in.names,
+		Instruments: e.in.Strings(),
 	}
 	for _, ps := range e.panes {
 		snap.PaneSets = append(snap.PaneSets, ps.snapshot())
@@ -109,7 +109,7 @@ func (e *Engine) restore(snap *snapshot) error {
 	for _, id := range snap.Instruments {
 		e.intern(id)
 	}
-	limit := int32(len(e.in.names)) * e.nA
+	limit := int32(len(e.in.Strings())) * e.nA
 	for i, ps := range e.panes {
 		if err := ps.restore(&snap.PaneSets[i], e.stamp, limit); err != nil {
 			return err
@@ -214,7 +214,7 @@ func (e *Engine) OpenWindows() int {
 // use (closed ones kept for lateness included), per-slot indexes, schedules
 // and the instrument id tables. Pool capacity left free is not counted.
 func (e *Engine) StateBytes() int {
-	n := e.in.bytes() + e.bySym.Bytes()
+	n := e.in.SizeBytes() + e.bySym.Bytes()
 	for _, ps := range e.panes {
 		n += ps.live*int(unsafe.Sizeof(pane{})) + 8*len(ps.head) + 4*int(ps.ring.n)
 	}
