@@ -233,13 +233,22 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	if err := r.publishAlerts(ctx); err != nil {
 		return false, err
 	}
+	// Epochs due by wall time commit in parallel: snapshotting a lane's
+	// state is the longest pause of the loop.
 	now := time.Now()
+	var due []*lane
 	for _, p := range r.owned() {
 		if l := r.lanes[p]; l.due(now) {
-			if err := l.commit(ctx); err != nil {
-				return false, err
-			}
+			due = append(due, l)
 		}
+	}
+	errs = make([]error, len(due))
+	for i, l := range due {
+		wg.Go(func() { errs[i] = l.commit(ctx) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return false, err
 	}
 	if err := r.commitOffsets(ctx); err != nil {
 		return false, err
