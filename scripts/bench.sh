@@ -21,4 +21,4 @@ echo "== pricewatch bench ($instruments instruments, $events events)"
 bin/pricewatch bench --dir bench-out --instruments "$instruments" --events "$events" --brokers "$KAFKA_BROKERS"
 
 echo "== Go micro-benchmarks"
-go test -run '^$' -bench . -benchmem -count 1 ./schemas ./windows ./detectors ./kafka
+go test -run '^$' -bench . -benchmem -count 1 ./schemas ./windows ./detectors ./history ./parquet
