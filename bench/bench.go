@@ -70,13 +70,15 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 
 	out := filepath.Join(s.Dir, "out-backfill")
 	os.RemoveAll(out)
-	el, rss, err := child(ctx, s, "backfill", "--config", cfgPath, "--input", input, "--out", out)
+	el, rss, quarters, err := childRSS(ctx, s, "backfill", "--config", cfgPath, "--input", input, "--out", out)
 	if err != nil {
 		return nil, err
 	}
 	pwRate := float64(res.Lines) / el.Seconds()
 	add("backfill end to end", rate(pwRate), fmt.Sprintf("%s wall; tumbling 1m + hopping 5m/1m, default detectors, history, DuckDB + Parquet", el.Round(time.Millisecond)))
 	add("peak memory (backfill)", mib(rss), "max RSS of the process")
+	add("memory over the backfill", fmt.Sprintf("%s / %s / %s / %s", mib(quarters[0]), mib(quarters[1]), mib(quarters[2]), mib(quarters[3])),
+		"RSS at 1/4, 1/2, 3/4 and the end of the run")
 	if st, err := stateBytes(out, s.Instruments); err == nil {
 		add("state per instrument", fmt.Sprintf("%d B", st), "checkpointed lane state (windows, detectors, history) / instruments")
 	}
@@ -151,20 +153,81 @@ func writeWorkload(path string, s Spec) (gen.Result, error) {
 
 // child runs the binary and returns its wall time and peak RSS.
 func child(ctx context.Context, s Spec, args ...string) (time.Duration, int64, error) {
+	el, rss, _, err := childRSS(ctx, s, args...)
+	return el, rss, err
+}
+
+// childRSS is child that also samples the process's resident memory every
+// 100 ms, and returns it at a quarter, half, three quarters and the end of
+// its run: flat memory shows as four close figures.
+func childRSS(ctx context.Context, s Spec, args ...string) (time.Duration, int64, [4]int64, error) {
+	var quarters [4]int64
 	cmd := exec.CommandContext(ctx, s.Bin, args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	out, err := cmd.Output()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, quarters, fmt.Errorf("bench: pricewatch %s: %w", args[0], err)
+	}
+	type sample struct {
+		at  time.Duration
+		rss int64
+	}
+	var samples []sample
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if rss, ok := procRSS(cmd.Process.Pid); ok {
+					samples = append(samples, sample{time.Since(start), rss})
+				}
+			}
+		}
+	}()
+	err := cmd.Wait()
 	el := time.Since(start)
+	close(done)
+	<-sampled
 	if err != nil {
-		return 0, 0, fmt.Errorf("bench: pricewatch %s: %w\n%s%s", args[0], err, out, tailLines(stderr.String(), 20))
+		return 0, 0, quarters, fmt.Errorf("bench: pricewatch %s: %w\n%s%s", args[0], err, stdout.String(), tailLines(stderr.String(), 20))
 	}
 	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss * 1024
 	}
-	return el, rss, nil
+	for q := range quarters {
+		at := el * time.Duration(q+1) / 4
+		for _, sm := range samples {
+			if sm.at <= at {
+				quarters[q] = sm.rss
+			}
+		}
+	}
+	return el, rss, quarters, nil
+}
+
+// procRSS reads a process's resident memory from /proc (Linux).
+func procRSS(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb); err == nil {
+				return kb * 1024, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // duckdbBars times DuckDB computing 1-minute OHLC bars per instrument from

@@ -5,11 +5,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"pricewatch/duckdb"
 	"pricewatch/history"
 	"pricewatch/parquet"
 	"pricewatch/schemas"
 )
+
+// rowGroupRows is about the rows of a Parquet row group: an epoch's window
+// bars are built and written this many at a time.
+const rowGroupRows = 64 << 10
 
 // epochWork is one lane epoch handed to the sink: its rows, its archive
 // records and its checkpoint.
@@ -133,9 +139,9 @@ func (s *sink) write(w *epochWork) error {
 			continue
 		}
 		path := parquet.Path(j.out, t.Name, e.Partition, epoch, e.From, e.To)
-		rec := w.batch.Record(j.mem, t)
-		err := parquet.WriteFile(path, rec)
-		rec.Release()
+		err := parquet.WriteRecords(path, t.Schema, func(yield func(arrow.RecordBatch) error) error {
+			return w.batch.EachRecord(j.mem, t, rowGroupRows, yield)
+		})
 		if err != nil {
 			return err
 		}

@@ -38,6 +38,13 @@ func Path(root, table string, partition int32, epoch, from, to int64) string {
 
 // WriteFile writes rec to path atomically. The bytes depend only on rec.
 func WriteFile(path string, rec arrow.RecordBatch) error {
+	return WriteRecords(path, rec.Schema(), func(yield func(arrow.RecordBatch) error) error { return yield(rec) })
+}
+
+// WriteRecords writes the records that each yields, one row group each, to
+// path atomically (a temporary name, synced, then renamed). The bytes depend
+// only on the records.
+func WriteRecords(path string, schema *arrow.Schema, each func(yield func(arrow.RecordBatch) error) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("parquet: cannot create %q: %w", filepath.Dir(path), err)
 	}
@@ -47,9 +54,9 @@ func WriteFile(path string, rec arrow.RecordBatch) error {
 		return fmt.Errorf("parquet: cannot create %q: %w", tmp, err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w, err := pqarrow.NewFileWriter(rec.Schema(), bw, writerProps(rec.Schema()), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	w, err := pqarrow.NewFileWriter(schema, bw, writerProps(schema), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err == nil {
-		err = w.Write(rec)
+		err = each(w.Write)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}

@@ -76,11 +76,11 @@ type Event struct {
 	// see Interner), or 0 for none. The same decoder gives an id the same
 	// symbol for its whole life; a consumer that indexes state by Sym must
 	// still check that the state belongs to InstrumentID.
-	Sym uint32
-	EventTime    int64
-	Seq          int64
-	HasSeq       bool
-	Op           Op
+	Sym       uint32
+	EventTime int64
+	Seq       int64
+	HasSeq    bool
+	Op        Op
 	// RecordedAt is when the fact was recorded (the optional "recorded_at"
 	// meta field; microseconds, UTC), the transaction time of bitemporal
 	// history. HasRecordedAt is false when the event does not carry it.

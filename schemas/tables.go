@@ -213,6 +213,31 @@ func (b *Batch) Len(t *Table) int {
 	return 0
 }
 
+// EachRecord builds the Arrow records of table t from the batch's rows, of at
+// most about rows rows each (window bars: whole chunks, at least one), and
+// calls fn with each; the record is released when fn returns. Writing an
+// epoch record by record bounds the memory it takes.
+func (b *Batch) EachRecord(mem memory.Allocator, t *Table, rows int, fn func(arrow.RecordBatch) error) error {
+	if t != &WindowBars {
+		rec := b.Record(mem, t)
+		defer rec.Release()
+		return fn(rec)
+	}
+	per := max(1, rows/barChunk)
+	for i := 0; i < len(b.bars); i += per {
+		rb := array.NewRecordBuilder(mem, t.Schema)
+		appendBars(rb, b.bars[i:min(i+per, len(b.bars))])
+		rec := rb.NewRecordBatch()
+		rb.Release()
+		err := fn(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Record builds the Arrow record of table t from the batch's rows. The
 // caller releases it.
 func (b *Batch) Record(mem memory.Allocator, t *Table) arrow.RecordBatch {
