@@ -88,7 +88,18 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 		return nil, err
 	}
 	add("DuckDB: same 1-minute bars from the JSONL", dd.Round(time.Millisecond).String(), "read_json + GROUP BY time_bucket, bars only")
-	add("ratio pricewatch / DuckDB", fmt.Sprintf("%.2f", el.Seconds()/dd.Seconds()), "pricewatch also runs detectors, history and writes Parquet")
+	add("ratio pricewatch / DuckDB", fmt.Sprintf("%.2f", el.Seconds()/dd.Seconds()), "pricewatch also runs hopping windows, detectors, history and writes Parquet")
+	// The same comparison for the default job: the 1-minute bars, with the
+	// default detectors and history.
+	bout := filepath.Join(s.Dir, "out-backfill-default")
+	os.RemoveAll(bout)
+	bel, _, err := child(ctx, s, "backfill", "--input", input, "--out", bout)
+	if err != nil {
+		return nil, err
+	}
+	add("backfill, default job", rate(float64(res.Lines)/bel.Seconds()), fmt.Sprintf("%s wall; tumbling 1m only, default detectors, history", bel.Round(time.Millisecond)))
+	add("ratio pricewatch / DuckDB, default job", fmt.Sprintf("%.2f", bel.Seconds()/dd.Seconds()), "the same bars, plus detectors, history and Parquet")
+	os.RemoveAll(bout)
 
 	if s.Brokers == "" {
 		return rows, nil
