@@ -111,8 +111,7 @@ func NewEngine(s Spec) (*Engine, error) {
 		spec: s, attrs: slices.Clone(s.Attributes), nA: int32(len(s.Attributes)),
 		volName: s.VolumeAttribute, ooo: s.OutOfOrderness.Micros(),
 		lateness: s.AllowedLateness.Micros(), maxFuture: s.MaxFuture.Micros(),
-		early: s.EarlyInterval.Micros(), clamp: s.FutureAction == "clamp",
-		origin: originOf(loc),
+		early: s.EarlyInterval.Micros(), clamp: s.FutureAction == "clamp", origin: originOf(loc),
 		wm: math.MinInt64, next: math.MinInt64, earlyNext: math.MinInt64, stamp: 1,
 		vals: make([]float64, len(s.Attributes)),
 	}
