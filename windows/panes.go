@@ -16,7 +16,7 @@ type pane struct {
 	k int64 // pane index on the spec's grid
 	agg
 	slot  int32  // instrument*attributes + attribute
-	next  int32  // next older pane of the same slot, -1 at the end
+	next  int32  // next newer pane of the same slot, -1 at the end
 	bnext int32  // next pane with the same k, -1 at the end
 	touch uint32 // early stamp of the last event folded in
 	wrev  int32  // revision last emitted by the window starting here; -1 unknown
@@ -35,7 +35,8 @@ type paneSet struct {
 
 	panes []pane
 	free  []int32
-	head  []int32 // per slot: newest pane, -1 when none
+	head  []int32 // per slot: oldest pane, -1 when none
+	tail  []int32 // per slot: newest pane, -1 when none
 	ring  ring    // per pane index: list of panes (via bnext)
 	live  int
 
@@ -48,6 +49,7 @@ type paneSet struct {
 	mark    []uint32 // per slot, de-duplicates slots while closing
 	stamp   uint32
 	had     []bool   // scratch for addLate
+	run     []int32  // scratch for merge
 	refs    []winRef // scratch for early
 }
 
@@ -66,6 +68,7 @@ func newPaneSet(kind, label string, g grid, n, lateness int64) *paneSet {
 func (ps *paneSet) grow(n int32) {
 	for int32(len(ps.head)) < n {
 		ps.head = append(ps.head, -1)
+		ps.tail = append(ps.tail, -1)
 		ps.mark = append(ps.mark, 0)
 	}
 }
@@ -155,17 +158,30 @@ func (ps *paneSet) reemit(e *Engine, slot int32, q int64, had bool) {
 	e.bar(&a, slot, ps.kind, ps.g.start(s), ps.g.start(q+1), rev, lu, false)
 }
 
-// pane returns the pane (slot, k), creating it when missing.
+// pane returns the pane (slot, k), creating it when missing. A slot's panes
+// are listed oldest first; events mostly go to the newest pane or a new one
+// after it, found through tail without walking the list.
 func (ps *paneSet) pane(slot int32, k int64) int32 {
-	h := ps.head[slot]
-	if h >= 0 && ps.panes[h].k == k {
-		return h
+	t := ps.tail[slot]
+	if t >= 0 && ps.panes[t].k == k {
+		return t
 	}
-	prev, i := int32(-1), h
-	for i >= 0 && ps.panes[i].k > k {
+	if t < 0 || ps.panes[t].k < k {
+		j := ps.alloc(slot, k)
+		if t < 0 {
+			ps.head[slot] = j
+		} else {
+			ps.panes[t].next = j
+		}
+		ps.tail[slot] = j
+		ps.link(j, k)
+		return j
+	}
+	prev, i := int32(-1), ps.head[slot] // k is older than the newest pane
+	for ps.panes[i].k < k {
 		prev, i = i, ps.panes[i].next
 	}
-	if i >= 0 && ps.panes[i].k == k {
+	if ps.panes[i].k == k {
 		return i
 	}
 	j := ps.alloc(slot, k)
@@ -175,10 +191,15 @@ func (ps *paneSet) pane(slot int32, k int64) int32 {
 	} else {
 		ps.panes[prev].next = j
 	}
+	ps.link(j, k)
+	return j
+}
+
+// link adds pane j to the ring's list of pane index k.
+func (ps *paneSet) link(j int32, k int64) {
 	b := ps.ring.at(k)
 	ps.panes[j].bnext = *b
 	*b = j
-	return j
 }
 
 func (ps *paneSet) alloc(slot int32, k int64) int32 {
@@ -195,18 +216,21 @@ func (ps *paneSet) alloc(slot int32, k int64) int32 {
 	return i
 }
 
-// merge returns the aggregate of slot's panes s..q.
+// merge returns the aggregate of slot's panes s..q, folded newest first.
 func (ps *paneSet) merge(slot int32, s, q int64) agg {
-	var a agg
+	ps.run = ps.run[:0]
 	for i := ps.head[slot]; i >= 0; i = ps.panes[i].next {
 		p := &ps.panes[i]
 		if p.k > q {
-			continue
-		}
-		if p.k < s {
 			break
 		}
-		a.merge(&p.agg)
+		if p.k >= s {
+			ps.run = append(ps.run, i)
+		}
+	}
+	var a agg
+	for j := len(ps.run) - 1; j >= 0; j-- {
+		a.merge(&ps.panes[ps.run[j]].agg)
 	}
 	return a
 }
@@ -214,8 +238,8 @@ func (ps *paneSet) merge(slot int32, s, q int64) agg {
 // count returns the number of values in slot's panes s..q.
 func (ps *paneSet) count(slot int32, s, q int64) int64 {
 	var c int64
-	for i := ps.head[slot]; i >= 0 && ps.panes[i].k >= s; i = ps.panes[i].next {
-		if ps.panes[i].k <= q {
+	for i := ps.head[slot]; i >= 0 && ps.panes[i].k <= q; i = ps.panes[i].next {
+		if ps.panes[i].k >= s {
 			c += ps.panes[i].N
 		}
 	}
@@ -224,12 +248,7 @@ func (ps *paneSet) count(slot int32, s, q int64) int64 {
 
 // span returns the newest and oldest pane index of slot (which has panes).
 func (ps *paneSet) span(slot int32) (hi, lo int64) {
-	i := ps.head[slot]
-	hi = ps.panes[i].k
-	for ; i >= 0; i = ps.panes[i].next {
-		lo = ps.panes[i].k
-	}
-	return hi, lo
+	return ps.panes[ps.tail[slot]].k, ps.panes[ps.head[slot]].k
 }
 
 // advance moves the cursors to watermark wm, emitting the windows that close
@@ -260,7 +279,7 @@ func (ps *paneSet) purge(cut int64) {
 	for k := ps.ring.lo; k < cut && k <= ps.ring.hi(); k++ {
 		for i := ps.ring.get(k); i >= 0; {
 			next := ps.panes[i].bnext
-			ps.unlinkTail(i)
+			ps.unlinkOldest(i)
 			ps.release(i)
 			i = next
 		}
@@ -268,18 +287,13 @@ func (ps *paneSet) purge(cut int64) {
 	ps.ring.dropBelow(cut)
 }
 
-// unlinkTail removes pane i, the oldest of its slot, from the slot's list.
-func (ps *paneSet) unlinkTail(i int32) {
+// unlinkOldest removes pane i, the oldest of its slot, from the slot's list.
+func (ps *paneSet) unlinkOldest(i int32) {
 	slot := ps.panes[i].slot
-	j := ps.head[slot]
-	if j == i {
-		ps.head[slot] = ps.panes[i].next
-		return
+	ps.head[slot] = ps.panes[i].next
+	if ps.tail[slot] == i {
+		ps.tail[slot] = -1
 	}
-	for ps.panes[j].next != i {
-		j = ps.panes[j].next
-	}
-	ps.panes[j].next = ps.panes[i].next
 }
 
 func (ps *paneSet) release(i int32) {
@@ -335,7 +349,7 @@ func (ps *paneSet) flush(e *Engine) {
 func (ps *paneSet) clear() {
 	ps.panes, ps.free, ps.touched = ps.panes[:0], ps.free[:0], ps.touched[:0]
 	for i := range ps.head {
-		ps.head[i] = -1
+		ps.head[i], ps.tail[i] = -1, -1
 	}
 	ps.ring.reset()
 	ps.live = 0
@@ -345,20 +359,17 @@ func (ps *paneSet) clear() {
 func (ps *paneSet) open() int {
 	c := 0
 	for _, h := range ps.head {
-		cov := int64(math.MaxInt64) // lowest window already counted
+		covHi := int64(math.MinInt64) // highest window already counted
 		for i := h; i >= 0; i = ps.panes[i].next {
 			p := &ps.panes[i]
-			if p.k+ps.n-1 < ps.closeC {
-				break
-			}
 			if p.N == 0 {
 				continue
 			}
-			lo, hi := max(p.k, ps.closeC), min(p.k+ps.n-1, cov-1)
+			lo, hi := max(p.k, ps.closeC, covHi+1), p.k+ps.n-1
 			if hi >= lo {
 				c += int(hi - lo + 1)
+				covHi = hi
 			}
-			cov = min(cov, lo)
 		}
 	}
 	return c

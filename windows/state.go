@@ -6,7 +6,6 @@ import (
 	"encoding/gob"
 	"fmt"
 	"math"
-	"slices"
 	"unsafe"
 )
 
@@ -127,12 +126,10 @@ func (e *Engine) restore(snap *snapshot) error {
 func (ps *paneSet) snapshot() paneSetSnap {
 	out := paneSetSnap{CloseC: ps.closeC, PurgeW: ps.purgeW}
 	for slot, h := range ps.head {
-		first := len(out.Panes)
-		for i := h; i >= 0; i = ps.panes[i].next {
+		for i := h; i >= 0; i = ps.panes[i].next { // oldest first
 			p := &ps.panes[i]
 			out.Panes = append(out.Panes, paneSnap{int32(slot), p.k, p.agg, p.touch, p.wrev, p.wlate})
 		}
-		slices.Reverse(out.Panes[first:])
 	}
 	return out
 }
@@ -216,7 +213,7 @@ func (e *Engine) OpenWindows() int {
 func (e *Engine) StateBytes() int {
 	n := e.in.SizeBytes() + e.bySym.Bytes()
 	for _, ps := range e.panes {
-		n += ps.live*int(unsafe.Sizeof(pane{})) + 8*len(ps.head) + 4*int(ps.ring.n)
+		n += ps.live*int(unsafe.Sizeof(pane{})) + 12*len(ps.head) + 4*int(ps.ring.n)
 	}
 	for _, st := range e.sess {
 		live := len(st.ss) - len(st.free)
