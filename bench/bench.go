@@ -122,7 +122,7 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	add("ingest-to-alert latency p50", lat.p50.String(), fmt.Sprintf("at %s, %d alerts", rate(float64(s.Rate)), lat.n))
+	add("ingest-to-alert latency p50", lat.p50.String(), fmt.Sprintf("at %s, %d alerts, after %s of warm-up", rate(float64(s.Rate)), lat.n, latencyWarmup))
 	add("ingest-to-alert latency p99", lat.p99.String(), "")
 	return rows, nil
 }

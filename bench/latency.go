@@ -19,6 +19,11 @@ import (
 	"pricewatch/schemas"
 )
 
+// latencyWarmup is how long the latency run produces at its rate before it
+// measures: the first seconds of a fresh job (new instruments, growing state
+// and heap) are not its steady state.
+const latencyWarmup = 3 * time.Second
+
 type latencies struct {
 	p50, p99 time.Duration
 	n        int
@@ -34,9 +39,10 @@ detectors:
     threshold: 0.003
 `
 
-// latency produces the workload's first Rate×10 events at a fixed rate to a
-// fresh topic while the job runs with alerts on, and measures the time from
-// handing each event to the producer to reading its alert (read_committed).
+// latency produces the workload's first Rate×(warmup+10 s) events at a fixed
+// rate to a fresh topic while the job runs with alerts on, and measures the
+// time from handing each event to the producer to reading its alert
+// (read_committed), for the events after the warm-up: the steady state.
 func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	topic := fmt.Sprintf("bench-lat-%d", time.Now().UnixNano())
 	alerts := topic + "-alerts"
@@ -88,8 +94,9 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	dec := schemas.NewDecoder()
 	var ev schemas.Event
-	total := s.Rate * 10
+	total := s.Rate * int(latencyWarmup/time.Second+10)
 	start := time.Now()
+	measureFrom := start.Add(latencyWarmup)
 	for i := 0; i < total && sc.Scan(); i++ {
 		if i%1000 == 0 { // pace: event i is due at start + i/rate
 			if d := time.Until(start.Add(time.Duration(float64(i) / float64(s.Rate) * float64(time.Second)))); d > 0 {
@@ -99,8 +106,9 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 		line := append([]byte(nil), sc.Bytes()...)
 		key := append([]byte(nil), dec.Key(line, &ev)...)
 		at := time.Now()
+		measured := at.After(measureFrom)
 		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: key, Value: line, Partition: kafka.Partition(key, 4)}, func(r *kgo.Record, err error) {
-			if err == nil {
+			if err == nil && measured {
 				mu.Lock()
 				sent[[2]int64{int64(r.Partition), r.Offset}] = at
 				mu.Unlock()
