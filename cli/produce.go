@@ -34,23 +34,11 @@ func runProduce(ctx context.Context, e *env, args []string) error {
 	case *parts < 1:
 		return usagef("--partitions: %d is not allowed; want 1 or more", *parts)
 	}
-	cfg, err := jobs.LoadConfig(*config)
+	cl, err := producerClient(ctx, brokers, *config, *topic, *parts)
 	if err != nil {
 		return err
-	}
-	sec, err := cfg.Source.Security.Opts()
-	if err != nil {
-		return err
-	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ProducerLinger(5 * time.Millisecond), kgo.ProducerBatchMaxBytes(1 << 20)}, sec...)...)
-	if err != nil {
-		return fmt.Errorf("cannot create Kafka client: %w", err)
 	}
 	defer cl.Close()
-	if err := kafka.CreateTopic(ctx, cl, *topic, *parts); err != nil {
-		return err
-	}
 	start := time.Now()
 	n, err := kafka.Produce(ctx, cl, *topic, inputs)
 	if err != nil {
@@ -59,4 +47,27 @@ func runProduce(ctx context.Context, e *env, args []string) error {
 	el := time.Since(start)
 	fmt.Fprintf(e.stdout, "produce: %d records to %s in %s (%.0f records/s)\n", n, *topic, el.Round(time.Millisecond), float64(n)/el.Seconds())
 	return nil
+}
+
+// producerClient returns a client for producing to topic (created with the
+// given partitions when missing), secured as the job config file says.
+func producerClient(ctx context.Context, brokers []string, config, topic string, partitions int) (*kgo.Client, error) {
+	cfg, err := jobs.LoadConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := cfg.Source.Security.Opts()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(5 * time.Millisecond), kgo.ProducerBatchMaxBytes(1 << 20)}, sec...)...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create Kafka client: %w", err)
+	}
+	if err := kafka.CreateTopic(ctx, cl, topic, partitions); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return cl, nil
 }

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -19,46 +20,107 @@ import (
 // without a key (to Partition(nil)): they are the job's to reject. It returns
 // the number of records produced.
 func Produce(ctx context.Context, cl *kgo.Client, topic string, paths []string) (int64, error) {
-	parts, err := PartitionCount(ctx, cl, topic)
+	p, err := NewLineProducer(ctx, cl, topic)
 	if err != nil {
 		return 0, err
 	}
-	dec := schemas.NewDecoder()
-	var (
-		ev    schemas.Event
-		n     int64
-		mu    sync.Mutex
-		first error
-	)
-	done := func(_ *kgo.Record, err error) {
-		if err != nil {
-			mu.Lock()
-			if first == nil {
-				first = err
-			}
-			mu.Unlock()
-		}
+	err = files.Lines(paths, p.Line)
+	return p.Close(err)
+}
+
+// LineProducer publishes JSONL lines to a topic as Produce does, one line at
+// a time; as an io.Writer it takes any split of a JSONL stream (gen writes
+// into it). It is not safe for concurrent use.
+type LineProducer struct {
+	ctx   context.Context
+	cl    *kgo.Client
+	topic string
+	parts int
+	dec   *schemas.Decoder
+	ev    schemas.Event
+	n     int64
+	part  []byte // a line not yet ended, for Write
+
+	mu    sync.Mutex
+	first error
+}
+
+// NewLineProducer returns a producer to topic, which must exist.
+func NewLineProducer(ctx context.Context, cl *kgo.Client, topic string) (*LineProducer, error) {
+	parts, err := PartitionCount(ctx, cl, topic)
+	if err != nil {
+		return nil, err
 	}
-	err = files.Lines(paths, func(line []byte) error {
-		var key []byte
-		if k := dec.Key(line, &ev); k != nil {
-			key = append([]byte(nil), k...)
+	return &LineProducer{ctx: ctx, cl: cl, topic: topic, parts: parts, dec: schemas.NewDecoder()}, nil
+}
+
+// Line publishes one line (without its newline; blank lines are skipped). It
+// copies line.
+func (p *LineProducer) Line(line []byte) error {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return p.ctx.Err()
+	}
+	var key []byte
+	if k := p.dec.Key(line, &p.ev); k != nil {
+		key = append([]byte(nil), k...)
+	}
+	rec := &kgo.Record{Topic: p.topic, Key: key, Value: append([]byte(nil), line...), Partition: Partition(key, p.parts)}
+	p.cl.Produce(p.ctx, rec, p.done)
+	p.n++
+	return p.ctx.Err()
+}
+
+// Write publishes the complete lines of b, keeping a trailing partial line
+// for the next call (Close publishes it).
+func (p *LineProducer) Write(b []byte) (int, error) {
+	n := len(b)
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.part = append(p.part, b...)
+			return n, nil
 		}
-		rec := &kgo.Record{Topic: topic, Key: key, Value: append([]byte(nil), line...), Partition: Partition(key, parts)}
-		cl.Produce(ctx, rec, done)
-		n++
-		return ctx.Err()
-	})
-	if ferr := cl.Flush(ctx); err == nil {
+		line := b[:i]
+		if len(p.part) > 0 {
+			p.part = append(p.part, line...)
+			line = p.part
+		}
+		if err := p.Line(line); err != nil {
+			return n - len(b), err
+		}
+		p.part, b = p.part[:0], b[i+1:]
+	}
+}
+
+func (p *LineProducer) done(_ *kgo.Record, err error) {
+	if err != nil {
+		p.mu.Lock()
+		if p.first == nil {
+			p.first = err
+		}
+		p.mu.Unlock()
+	}
+}
+
+// Close publishes a last unended line, waits until every record is
+// acknowledged, and returns the number of records produced and the first
+// error: err (the caller's, if any), then Kafka's.
+func (p *LineProducer) Close(err error) (int64, error) {
+	if err == nil && len(p.part) > 0 {
+		err = p.Line(p.part)
+	}
+	if ferr := p.cl.Flush(p.ctx); err == nil {
 		err = ferr
 	}
+	p.mu.Lock()
 	if err == nil {
-		err = first
+		err = p.first
 	}
+	p.mu.Unlock()
 	if err != nil {
-		return n, fmt.Errorf("kafka: cannot produce to %q: %w", topic, err)
+		return p.n, fmt.Errorf("kafka: cannot produce to %q: %w", p.topic, err)
 	}
-	return n, nil
+	return p.n, nil
 }
 
 // PartitionCount returns the number of partitions of topic.
