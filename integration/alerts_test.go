@@ -125,3 +125,68 @@ func consumeAlerts(t *testing.T, topic string) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// TestAlertsAcrossMembers runs two members with alerts on; one is killed
+// after publishing alerts well before its rows are durable or its offsets
+// committed, and the other takes its partitions over after the session
+// timeout. The alert topic then holds every anomaly of a single run exactly
+// once.
+func TestAlertsAcrossMembers(t *testing.T) {
+	s := gen.DefaultSpec()
+	s.Instruments, s.Events, s.PlantEvery = 300, 200_000, 3
+	input, _ := workload(t, s)
+	topic := topicName(t)
+	alerts := topic + "-alerts"
+	cfg := filepath.Join(t.TempDir(), "job.yaml")
+	yaml := fmt.Sprintf("source:\n  session_timeout: 6s\nepoch:\n  records: 1000000\n  interval: 10s\n"+
+		"alerts:\n  topic: %s\n  partitions: 2\ndetectors:\n  jump:\n    threshold: 0.003\n", alerts)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	one := t.TempDir()
+	pricewatch(t, "backfill", "--config", cfg, "--input", input, "--partitions", partitions, "--out", one)
+	var want []string
+	for _, row := range tables(t, one)["anomalies"] {
+		f := strings.Split(row, " | ")
+		want = append(want, fmt.Sprintf("%s/%s/%s/%s", f[9], f[10], f[2], f[0]))
+	}
+	slices.Sort(want)
+	if len(want) < 50 {
+		t.Fatalf("only %d anomalies; the test needs many", len(want))
+	}
+
+	b := strings.Join(brokers, ",")
+	group := topic + "-pair"
+	start := func(id string) *exec.Cmd {
+		cmd := exec.Command(bin, "run", "--config", cfg, "--brokers", b, "--topic", topic, "--group", group,
+			"--instance-id", id, "--out", t.TempDir())
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	parts := splitFile(t, input, 10)
+	total := countRecords(t, pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", parts[0]))
+	a := start("a")
+	defer func() { a.Process.Kill(); a.Wait() }()
+	bm := start("b")
+	waitFor(t, "both members to join", 2*time.Minute, func() bool { return members(t, group) == 2 })
+	for _, p := range parts[1:] {
+		total += countRecords(t, pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", p))
+	}
+	waitFor(t, "most alerts to be out", 2*time.Minute, func() bool { return len(consumeAlerts(t, alerts)) >= len(want)*8/10 })
+	if c := committed(t, group, topic); c > 0 {
+		t.Logf("%d offsets were committed before the kill (the test wants alerts ahead of them)", c)
+	}
+	bm.Process.Signal(syscall.SIGKILL)
+	bm.Wait()
+	waitFor(t, "A to take over and commit everything", 3*time.Minute, func() bool { return committed(t, group, topic) >= total })
+	a.Process.Signal(syscall.SIGTERM)
+	if err := a.Wait(); err != nil {
+		t.Fatalf("member A after SIGTERM: %v", err)
+	}
+	got := consumeAlerts(t, alerts)
+	if !slices.Equal(got, want) {
+		t.Errorf("the alert topic holds %d alerts, a single run %d anomalies; they differ (duplicates or gaps)", len(got), len(want))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -80,6 +81,10 @@ type Source struct {
 	// (Kafka's group.instance.id): a restart with the same id takes its
 	// partitions back at once instead of waiting for a rebalance. Default "".
 	InstanceID string `yaml:"instance_id"`
+	// SessionTimeout is how long the group waits for a member that stopped
+	// answering (it died) before its partitions go to the others (Kafka's
+	// session.timeout.ms; brokers allow 6s to 30m by default). Default 45s.
+	SessionTimeout conf.Duration `yaml:"session_timeout"`
 	// Format is the record format: "json" (pricewatch events, the default) or
 	// "debezium" (Debezium change events of an instruments table).
 	Format string `yaml:"format"`
@@ -194,6 +199,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Source.Debezium.Validate(); err != nil {
 		return fmt.Errorf("config: source.debezium.%w", err)
+	}
+	if st := time.Duration(c.Source.SessionTimeout); st < 6*time.Second || st > 30*time.Minute {
+		return conf.Errorf("source.session_timeout", c.Source.SessionTimeout, "want a duration from 6s to 30m")
 	}
 	if c.Source.Partitions < 1 || c.Source.Partitions > 10000 {
 		return conf.Errorf("source.partitions", c.Source.Partitions, "want a whole number from 1 to 10000")

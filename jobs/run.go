@@ -44,6 +44,9 @@ type runner struct {
 	lanes map[int32]*lane
 	ends  map[int32]int64 // end offsets at start, with ExitAtEnd
 	fail  error           // first error from a rebalance callback
+	// adjusted: partitions were assigned before (the alert progress read at
+	// start is fresh for the first assignment only).
+	adjusted bool
 
 	pmu     sync.Mutex      // guards pending: the sink reports from its own goroutine
 	pending map[int32]int64 // offsets to commit to Kafka after their epoch is durable
@@ -98,6 +101,7 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Source.Brokers...),
 		kgo.ConsumerGroup(cfg.Source.Group),
+		kgo.SessionTimeout(time.Duration(cfg.Source.SessionTimeout)),
 		kgo.ConsumeTopics(cfg.Source.Topic),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
@@ -415,6 +419,15 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 		}
 	}()
 	topic := offs[r.cfg.Source.Topic]
+	if r.job.alerts != nil && r.adjusted {
+		// Another member may have published alerts of these partitions
+		// beyond its committed offsets (it died): the lanes must know.
+		if err := r.job.alerts.Refresh(ctx); err != nil {
+			r.fail = err
+			return offs, err
+		}
+	}
+	r.adjusted = true
 	for p, o := range topic {
 		l := r.lanes[p]
 		if l == nil {

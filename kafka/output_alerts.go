@@ -33,6 +33,8 @@ type Alerts struct {
 	progress string
 	source   string
 	done     map[int32]int64 // published progress per source partition
+	brokers  []string
+	opts     []kgo.Opt
 }
 
 // AlertMessage is the JSON value of an alert record.
@@ -54,7 +56,8 @@ type AlertMessage struct {
 // given partitions if missing) and reads the published progress of source
 // (the input topic) from topic+".progress".
 func NewAlerts(ctx context.Context, brokers []string, topic, source, txnID string, partitions int, opts ...kgo.Opt) (*Alerts, error) {
-	a := &Alerts{topic: topic, progress: topic + ".progress", source: source, done: map[int32]int64{}}
+	a := &Alerts{topic: topic, progress: topic + ".progress", source: source, done: map[int32]int64{},
+		brokers: brokers, opts: opts}
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.TransactionalID(txnID),
 		kgo.TransactionTimeout(30 * time.Second), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil))}, opts...)...)
 	if err != nil {
@@ -69,16 +72,23 @@ func NewAlerts(ctx context.Context, brokers []string, topic, source, txnID strin
 		cl.Close()
 		return nil, err
 	}
-	if err := a.readProgress(ctx, brokers, opts); err != nil {
+	if err := a.readProgress(ctx); err != nil {
 		cl.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// readProgress reads the progress topic to its end (read_committed).
-func (a *Alerts) readProgress(ctx context.Context, brokers []string, opts []kgo.Opt) error {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted())}, opts...)...)
+// Refresh reads the progress topic again: another member may have published
+// alerts of partitions this one takes over (it takes a second at least).
+func (a *Alerts) Refresh(ctx context.Context) error {
+	return a.readProgress(ctx)
+}
+
+// readProgress reads the progress topic to its end (read_committed); the
+// progress of a partition never moves back.
+func (a *Alerts) readProgress(ctx context.Context) error {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(a.brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted())}, a.opts...)...)
 	if err != nil {
 		return err
 	}
@@ -113,7 +123,9 @@ func (a *Alerts) readProgress(ctx context.Context, brokers []string, opts []kgo.
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			if p, ok := a.progressKey(r.Key); ok && len(r.Value) == 8 {
-				a.done[p] = int64(binary.BigEndian.Uint64(r.Value))
+				a.mu.Lock()
+				a.done[p] = max(a.done[p], int64(binary.BigEndian.Uint64(r.Value)))
+				a.mu.Unlock()
 			}
 		})
 	}
