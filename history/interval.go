@@ -1,9 +1,6 @@
 package history
 
 import (
-	"bytes"
-	"encoding/gob"
-	"fmt"
 	"slices"
 
 	"pricewatch/schemas"
@@ -35,6 +32,8 @@ type Interval struct {
 	state map[string]map[string]*Attr
 	known map[string]bool // attribute name -> tracked, cached
 	names []knownName     // the first few of known, checked before the map
+	// ckptSize is the length of the last checkpoint, to size the next.
+	ckptSize int
 }
 
 // NewInterval returns an empty history for a validated spec.
@@ -173,31 +172,5 @@ func cmpInt(a, b int64) int {
 }
 
 // snapshot is the gob form of the state.
-type snapshot struct {
-	State map[string]map[string]*Attr
-}
-
-// MarshalBinary returns the state for a checkpoint.
-func (h *Interval) MarshalBinary() ([]byte, error) {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(snapshot{State: h.state}); err != nil {
-		return nil, fmt.Errorf("history: cannot encode state: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// UnmarshalBinary restores a checkpoint's state.
-func (h *Interval) UnmarshalBinary(b []byte) error {
-	var s snapshot
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("history: cannot decode state: %w", err)
-	}
-	if s.State == nil {
-		s.State = map[string]map[string]*Attr{}
-	}
-	h.state = s.State
-	return nil
-}
-
 // Instruments returns the number of instruments with history.
 func (h *Interval) Instruments() int { return len(h.state) }
