@@ -349,6 +349,12 @@ func (r *runner) owned() []int32 {
 }
 
 func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
+	// A lane of this partition that was lost (not revoked) may still have an
+	// epoch in the sink: let it land before reading the checkpoint, whose
+	// restore removes the files of epochs that did not commit.
+	if err := r.job.sink.wait(); err != nil {
+		return nil, err
+	}
 	l, err := r.job.newLane(p)
 	if err != nil {
 		return nil, err
