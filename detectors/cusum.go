@@ -164,17 +164,6 @@ func (d *cusum) row(c *CUSUMConfig, diff bool, ev *schemas.Event, attr string, x
 	b = append(b, ", drift "...)
 	b = appendFixed(b, c.Drift, 2)
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    attr,
-		Observed:     x,
-		Expected:     s.Start,
-		Threshold:    c.Threshold,
-		Score:        excess(s.Sum, c.Threshold),
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, s.Start, c.Threshold,
+		excess(s.Sum, c.Threshold), b)
 }

@@ -174,17 +174,6 @@ func (e *ensemble) row(c *EnsembleConfig, ev *schemas.Event, score float64, top 
 	b = append(b, "; threshold "...)
 	b = appendFixed(b, c.Threshold, 2)
 	e.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     e.name(),
-		Attribute:    t.attr(),
-		Observed:     t.X,
-		Expected:     t.Exp,
-		Threshold:    c.Threshold,
-		Score:        min(1, max(0, (score-c.Threshold)/(1-c.Threshold))),
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, e.name(), t.attr(), t.X, t.Exp, c.Threshold,
+		min(1, max(0, (score-c.Threshold)/(1-c.Threshold))), b)
 }

@@ -119,17 +119,6 @@ func (d *ewma) row(c *EWMAConfig, diff bool, ev *schemas.Event, attr string, x, 
 	b = append(b, "); threshold "...)
 	b = appendFixed(b, c.Threshold, 2)
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    attr,
-		Observed:     x,
-		Expected:     prev,
-		Threshold:    c.Threshold,
-		Score:        excess(math.Abs(z), c.Threshold),
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, prev, c.Threshold,
+		excess(math.Abs(z), c.Threshold), b)
 }

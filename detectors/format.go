@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"pricewatch/schemas"
 )
 
 // The helpers below build Reason texts. They run only when an anomaly is
@@ -189,4 +191,12 @@ func changes(diff bool) string {
 		return " changes"
 	}
 	return " returns"
+}
+
+// eventAnomaly is the row of a finding about event ev: its instrument, time
+// and source position, and the detector's figures and reason.
+func eventAnomaly(ev *schemas.Event, detector, attr string, observed, expected, threshold, score float64, reason []byte) schemas.Anomaly {
+	return schemas.Anomaly{InstrumentID: ev.InstrumentID, EventTime: ev.EventTime, Detector: detector, Attribute: attr,
+		Observed: observed, Expected: expected, Threshold: threshold, Score: score, Reason: string(reason),
+		SrcPartition: ev.Partition, SrcOffset: ev.Offset}
 }

@@ -144,17 +144,6 @@ func (d *invalid) row(c *InvalidConfig, ev *schemas.Event, attr string, x, near 
 		b = appendNum(b, near)
 	}
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    attr,
-		Observed:     x,
-		Expected:     near,
-		Threshold:    thr,
-		Score:        score,
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, near, thr,
+		score, b)
 }

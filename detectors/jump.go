@@ -91,17 +91,6 @@ func (d *jump) row(c *JumpConfig, ev *schemas.Event, attr string, x, prev, chang
 	b = append(b, "; threshold "...)
 	b = appendPct(b, c.Threshold, false)
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    attr,
-		Observed:     x,
-		Expected:     prev,
-		Threshold:    c.Threshold,
-		Score:        excess(math.Abs(change), c.Threshold),
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, prev, c.Threshold,
+		excess(math.Abs(change), c.Threshold), b)
 }

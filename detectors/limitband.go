@@ -137,17 +137,6 @@ func (d *limitBand) row(c *LimitBandConfig, ev *schemas.Event, attr string, x, b
 	b = append(b, "; band ±"...)
 	b = appendPct(b, c.Band, false)
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    attr,
-		Observed:     x,
-		Expected:     base,
-		Threshold:    c.Band,
-		Score:        excess(math.Abs(dev), c.Band),
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, base, c.Band,
+		excess(math.Abs(dev), c.Band), b)
 }

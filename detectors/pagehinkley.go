@@ -143,13 +143,11 @@ func (d *pageHinkley) row(c *PageHinkleyConfig, diff bool, ev *schemas.Event, at
 	b = appendNum(b, prev)
 	b = append(b, ": Page-Hinkley rise "...)
 	b = appendOver(b, rise, c.Threshold, false)
+	b = append(b, " sd, mean"...)
+	b = append(b, changes(diff)[:len(changes(diff))-1]...)
 	if up {
-		b = append(b, " sd, mean"...)
-		b = append(b, changes(diff)[:len(changes(diff))-1]...)
 		b = append(b, " up"...)
 	} else {
-		b = append(b, " sd, mean"...)
-		b = append(b, changes(diff)[:len(changes(diff))-1]...)
 		b = append(b, " down"...)
 	}
 	b = append(b, "; threshold "...)
@@ -157,17 +155,6 @@ func (d *pageHinkley) row(c *PageHinkleyConfig, diff bool, ev *schemas.Event, at
 	b = append(b, ", delta "...)
 	b = appendFixed(b, c.Delta, 2)
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    attr,
-		Observed:     x,
-		Expected:     prev,
-		Threshold:    c.Threshold,
-		Score:        excess(rise, c.Threshold),
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, prev, c.Threshold,
+		excess(rise, c.Threshold), b)
 }

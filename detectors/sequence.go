@@ -135,17 +135,6 @@ func (d *sequence) row(c *SequenceConfig, ev *schemas.Event, high int64, kind in
 		b = appendInt(b, high)
 	}
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID,
-		EventTime:    ev.EventTime,
-		Detector:     d.name(),
-		Attribute:    "seq",
-		Observed:     float64(ev.Seq),
-		Expected:     float64(high + 1),
-		Threshold:    float64(c.MaxGap),
-		Score:        score,
-		Reason:       string(b),
-		SrcPartition: ev.Partition,
-		SrcOffset:    ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), "seq", float64(ev.Seq), float64(high+1), float64(c.MaxGap),
+		score, b)
 }

@@ -151,9 +151,6 @@ func (d *vi) row(ev *schemas.Event, attr, kind, ref string, x, exp, dev, band fl
 	b = append(b, "; band ±"...)
 	b = appendPct(b, band, false)
 	d.buf = b
-	return schemas.Anomaly{
-		InstrumentID: ev.InstrumentID, EventTime: ev.EventTime, Detector: d.name(), Attribute: attr,
-		Observed: x, Expected: exp, Threshold: band, Score: excess(math.Abs(dev), band),
-		Reason: string(b), SrcPartition: ev.Partition, SrcOffset: ev.Offset,
-	}
+	return eventAnomaly(ev, d.name(), attr, x, exp, band,
+		excess(math.Abs(dev), band), b)
 }
