@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -32,7 +33,10 @@ type Spec struct {
 	Events      int    // default 10,000,000
 	Brokers     string // a Kafka cluster for the Kafka rows; "" skips them
 	Rate        int    // input rate of the latency run, events/s; default 200,000
-	Log         io.Writer
+	// Only names the parts to measure, of "backfill" (backfill, memory, DuckDB),
+	// "kafka" (produce, run) and "latency"; empty measures all.
+	Only []string
+	Log  io.Writer
 }
 
 // Row is one line of the result table.
@@ -51,6 +55,11 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 	if s.Rate == 0 {
 		s.Rate = 200_000
 	}
+	for _, o := range s.Only {
+		if !slices.Contains(Parts, o) {
+			return nil, fmt.Errorf("bench: unknown part %q, want one of %s", o, strings.Join(Parts, ", "))
+		}
+	}
 	var rows []Row
 	add := func(name, value, note string) {
 		rows = append(rows, Row{name, value, note})
@@ -62,19 +71,55 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 		return nil, err
 	}
 	t0 := time.Now()
-	res, err := writeWorkload(input, s)
+	lines, reused, err := writeWorkload(input, s)
 	if err != nil {
 		return nil, err
 	}
-	add("workload", fmt.Sprintf("%d events", res.Lines), fmt.Sprintf("%d instruments, generated in %s", s.Instruments, since(t0)))
+	how := "generated in " + since(t0)
+	if reused {
+		how = "reused from an earlier run (same spec)"
+	}
+	add("workload", fmt.Sprintf("%d events", lines), fmt.Sprintf("%d instruments, %s", s.Instruments, how))
 
+	if s.measures("backfill") {
+		if err := backfillRows(ctx, s, input, cfgPath, lines, add); err != nil {
+			return nil, err
+		}
+	}
+	if s.Brokers == "" {
+		return rows, nil
+	}
+	if s.measures("kafka") {
+		if err := kafkaRows(ctx, s, input, cfgPath, lines, add); err != nil {
+			return nil, err
+		}
+	}
+	if s.measures("latency") {
+		lat, err := latency(ctx, s, cfgPath)
+		if err != nil {
+			return nil, err
+		}
+		add("ingest-to-alert latency p50", lat.p50.String(), fmt.Sprintf("at %s, %d alerts, after %s of warm-up", rate(float64(s.Rate)), lat.n, latencyWarmup))
+		add("ingest-to-alert latency p99", lat.p99.String(), "")
+	}
+	return rows, nil
+}
+
+// Parts are the parts of a bench run Spec.Only can name.
+var Parts = []string{"backfill", "kafka", "latency"}
+
+func (s Spec) measures(part string) bool { return len(s.Only) == 0 || slices.Contains(s.Only, part) }
+
+// backfillRows measures the backfill of the standard and the default job
+// against DuckDB computing the same bars.
+func backfillRows(ctx context.Context, s Spec, input, cfgPath string, lines int, add func(name, value, note string)) error {
 	out := filepath.Join(s.Dir, "out-backfill")
 	os.RemoveAll(out)
 	el, rss, quarters, err := childRSS(ctx, s, "backfill", "--config", cfgPath, "--input", input, "--out", out)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	pwRate := float64(res.Lines) / el.Seconds()
+	pwRate := float64(lines) / el.Seconds()
 	add("backfill end to end", rate(pwRate), fmt.Sprintf("%s wall; tumbling 1m + hopping 5m/1m, default detectors, history, DuckDB + Parquet", el.Round(time.Millisecond)))
 	add("peak memory (backfill)", mib(rss), "max RSS of the process")
 	add("memory over the backfill", fmt.Sprintf("%s / %s / %s / %s", mib(quarters[0]), mib(quarters[1]), mib(quarters[2]), mib(quarters[3])),
@@ -85,7 +130,7 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 
 	dd, err := duckdbBars(ctx, input, s.Dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	add("DuckDB: same 1-minute bars from the JSONL", dd.Round(time.Millisecond).String(), "read_json + GROUP BY time_bucket, bars only")
 	add("ratio pricewatch / DuckDB", fmt.Sprintf("%.2f", el.Seconds()/dd.Seconds()), "pricewatch also runs hopping windows, detectors, history and writes Parquet")
@@ -95,36 +140,33 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 	os.RemoveAll(bout)
 	bel, _, err := child(ctx, s, "backfill", "--input", input, "--out", bout)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	add("backfill, default job", rate(float64(res.Lines)/bel.Seconds()), fmt.Sprintf("%s wall; tumbling 1m only, default detectors, history", bel.Round(time.Millisecond)))
+	add("backfill, default job", rate(float64(lines)/bel.Seconds()), fmt.Sprintf("%s wall; tumbling 1m only, default detectors, history", bel.Round(time.Millisecond)))
 	add("ratio pricewatch / DuckDB, default job", fmt.Sprintf("%.2f", bel.Seconds()/dd.Seconds()), "the same bars, plus detectors, history and Parquet")
 	os.RemoveAll(bout)
 
-	if s.Brokers == "" {
-		return rows, nil
-	}
+	return nil
+}
+
+// kafkaRows produces the workload to the broker and runs the standard job
+// on it to the end.
+func kafkaRows(ctx context.Context, s Spec, input, cfgPath string, lines int, add func(name, value, note string)) error {
 	topic := fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	pel, _, err := child(ctx, s, "produce", "--brokers", s.Brokers, "--topic", topic, "--partitions", "4", "--input", input)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	add("produce to the real broker", rate(float64(res.Lines)/pel.Seconds()), "")
+	add("produce to the real broker", rate(float64(lines)/pel.Seconds()), "")
 	kout := filepath.Join(s.Dir, "out-run")
 	os.RemoveAll(kout)
 	kel, krss, err := child(ctx, s, "run", "--config", cfgPath, "--brokers", s.Brokers, "--topic", topic, "--group", topic, "--out", kout, "--exit-at-end")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	add("run --exit-at-end through the real broker", rate(float64(res.Lines)/kel.Seconds()), fmt.Sprintf("%s wall, peak memory %s", kel.Round(time.Millisecond), mib(krss)))
+	add("run --exit-at-end through the real broker", rate(float64(lines)/kel.Seconds()), fmt.Sprintf("%s wall, peak memory %s", kel.Round(time.Millisecond), mib(krss)))
 
-	lat, err := latency(ctx, s, cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	add("ingest-to-alert latency p50", lat.p50.String(), fmt.Sprintf("at %s, %d alerts, after %s of warm-up", rate(float64(s.Rate)), lat.n, latencyWarmup))
-	add("ingest-to-alert latency p99", lat.p99.String(), "")
-	return rows, nil
+	return nil
 }
 
 // Print writes the rows as a table.
@@ -146,20 +188,42 @@ const standardConfig = `windows:
     - {size: 5m, slide: 1m}
 `
 
-func writeWorkload(path string, s Spec) (gen.Result, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return gen.Result{}, err
-	}
-	defer f.Close()
+// writeWorkload writes the workload, or reuses the one a previous run left
+// in the folder when it was generated from the same spec (the generator is
+// deterministic): its stamp names the spec, the line count and the size.
+func writeWorkload(path string, s Spec) (lines int, reused bool, err error) {
 	g := gen.DefaultSpec()
 	g.Instruments, g.Events, g.PlantEvery = s.Instruments, s.Events, 50
+	stampPath := path + ".stamp"
+	spec := fmt.Sprintf("%+v", g)
+	if b, err := os.ReadFile(stampPath); err == nil {
+		var n int
+		var size int64
+		if _, err := fmt.Sscanf(string(b), "%d %d", &n, &size); err == nil && strings.HasSuffix(strings.TrimSpace(string(b)), spec) {
+			if fi, err := os.Stat(path); err == nil && fi.Size() == size {
+				return n, true, nil
+			}
+		}
+	}
+	os.Remove(stampPath)
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, false, err
+	}
+	defer f.Close()
 	bw := bufio.NewWriterSize(f, 4<<20)
 	res, err := gen.Write(bw, g)
 	if err == nil {
 		err = bw.Flush()
 	}
-	return res, err
+	if err != nil {
+		return 0, false, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, false, err
+	}
+	return res.Lines, false, os.WriteFile(stampPath, fmt.Appendf(nil, "%d %d %s\n", res.Lines, fi.Size(), spec), 0o644)
 }
 
 // child runs the binary and returns its wall time and peak RSS.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,55 +64,63 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	out := filepath.Join(s.Dir, "out-latency")
 	os.RemoveAll(out)
 	job := exec.CommandContext(ctx, s.Bin, "run", "--config", cfg, "--brokers", s.Brokers, "--topic", topic, "--group", topic, "--out", out)
+	logf, err := os.Create(out + ".log") // the job's log, for a look at its epochs and pauses
+	if err != nil {
+		return latencies{}, err
+	}
+	defer logf.Close()
+	job.Stdout, job.Stderr = logf, logf
 	if err := job.Start(); err != nil {
 		return latencies{}, err
 	}
 	defer func() { job.Process.Signal(syscall.SIGTERM); job.Wait() }()
 	time.Sleep(3 * time.Second) // the job joins the group and creates the alert topic
 
+	// The input is read and keyed before the clock starts, and send times go
+	// to slices indexed by offset (a fresh topic's offsets are dense from
+	// 0): the load generator shares the machine's cores with the job and
+	// the broker, and should take as little of them as it can.
+	total := s.Rate * int(latencyWarmup/time.Second+10)
+	in, err := loadInput(filepath.Join(s.Dir, "workload.jsonl"), total)
+	if err != nil {
+		return latencies{}, err
+	}
 	var mu sync.Mutex
-	sent := map[[2]int64]time.Time{}
+	sent := make([][]int64, 4) // per partition, by offset: send time, UnixNano
 	var lat []time.Duration
+	var sendErr error
 	cctx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
+	start := time.Now()
+	measureFrom := start.Add(latencyWarmup).UnixNano()
 	go func() {
 		done <- readAlerts(cctx, brokers, alerts, func(p int32, off int64, at time.Time) {
 			mu.Lock()
-			if t, ok := sent[[2]int64{int64(p), off}]; ok {
-				lat = append(lat, at.Sub(t))
+			if p >= 0 && int(p) < len(sent) && off >= 0 && off < int64(len(sent[p])) && sent[p][off] >= measureFrom {
+				lat = append(lat, at.Sub(time.Unix(0, sent[p][off])))
 			}
 			mu.Unlock()
 		})
 	}()
-
-	f, err := os.Open(filepath.Join(s.Dir, "workload.jsonl"))
-	if err != nil {
-		return latencies{}, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	dec := schemas.NewDecoder()
-	var ev schemas.Event
-	total := s.Rate * int(latencyWarmup/time.Second+10)
-	start := time.Now()
-	measureFrom := start.Add(latencyWarmup)
-	for i := 0; i < total && sc.Scan(); i++ {
+	for i := range in.n {
 		if i%1000 == 0 { // pace: event i is due at start + i/rate
 			if d := time.Until(start.Add(time.Duration(float64(i) / float64(s.Rate) * float64(time.Second)))); d > 0 {
 				time.Sleep(d)
 			}
 		}
-		line := append([]byte(nil), sc.Bytes()...)
-		key := append([]byte(nil), dec.Key(line, &ev)...)
-		at := time.Now()
-		measured := at.After(measureFrom)
-		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: key, Value: line, Partition: kafka.Partition(key, 4)}, func(r *kgo.Record, err error) {
-			if err == nil && measured {
-				mu.Lock()
-				sent[[2]int64{int64(r.Partition), r.Offset}] = at
-				mu.Unlock()
+		key := in.key(i)
+		at := time.Now().UnixNano()
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: key, Value: in.line(i), Partition: kafka.Partition(key, 4)}, func(r *kgo.Record, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				sendErr = errors.Join(sendErr, err)
+			case r.Offset != int64(len(sent[r.Partition])): // callbacks of a partition come in offset order
+				sendErr = errors.Join(sendErr, fmt.Errorf("bench: partition %d: offset %d, want %d", r.Partition, r.Offset, len(sent[r.Partition])))
+			default:
+				sent[r.Partition] = append(sent[r.Partition], at)
 			}
 		})
 	}
@@ -125,12 +134,55 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if sendErr != nil {
+		return latencies{}, sendErr
+	}
 	if len(lat) == 0 {
 		return latencies{}, fmt.Errorf("bench: no alerts arrived")
 	}
 	slices.Sort(lat)
 	q := func(f float64) time.Duration { return lat[int(f*float64(len(lat)-1))].Round(100 * time.Microsecond) }
 	return latencies{p50: q(0.50), p99: q(0.99), n: len(lat)}, nil
+}
+
+// input is the first lines of the workload in memory, with their keys.
+type input struct {
+	buf  []byte
+	ends []int // line i is buf[ends[i-1]:ends[i]], its key follows it up to keyEnds[i]
+	keys []int
+	n    int
+}
+
+func (in *input) line(i int) []byte {
+	from := 0
+	if i > 0 {
+		from = in.keys[i-1]
+	}
+	return in.buf[from:in.ends[i]:in.ends[i]]
+}
+
+func (in *input) key(i int) []byte { return in.buf[in.ends[i]:in.keys[i]:in.keys[i]] }
+
+// loadInput reads up to n lines of the workload and their partition keys.
+func loadInput(path string, n int) (*input, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	dec := schemas.NewDecoder()
+	var ev schemas.Event
+	in := &input{}
+	for in.n < n && sc.Scan() {
+		in.buf = append(in.buf, sc.Bytes()...)
+		in.ends = append(in.ends, len(in.buf))
+		in.buf = append(in.buf, dec.Key(sc.Bytes(), &ev)...)
+		in.keys = append(in.keys, len(in.buf))
+		in.n++
+	}
+	return in, sc.Err()
 }
 
 // readAlerts reads an alert topic until ctx ends, calling fn with each

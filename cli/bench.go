@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"os"
+	"slices"
+	"strings"
 
 	"pricewatch/bench"
 )
@@ -15,12 +17,21 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&s.Events, "events", 10_000_000, "ticks in the workload")
 	fs.StringVar(&s.Brokers, "brokers", os.Getenv("KAFKA_BROKERS"), "a Kafka broker for the Kafka rows (default $KAFKA_BROKERS; empty skips them)")
 	fs.IntVar(&s.Rate, "rate", 200_000, "input rate of the latency run, events/s")
+	only := fs.String("only", "", "measure only these parts, comma-separated: "+strings.Join(bench.Parts, ", ")+" (default all)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
+	}
+	if *only != "" {
+		s.Only = strings.Split(*only, ",")
+		for _, o := range s.Only {
+			if !slices.Contains(bench.Parts, o) {
+				return usagef("--only %q: unknown part %q, want %s", *only, o, strings.Join(bench.Parts, ", "))
+			}
+		}
 	}
 	if s.Bin, err = os.Executable(); err != nil {
 		return err

@@ -60,6 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		if path := os.Getenv("PRICEWATCH_CPUPROFILE"); path != "" {
+			path = strings.ReplaceAll(path, "{command}", c.name)
 			defer profile(path, stderr)()
 		}
 		err := c.run(ctx, e, args[1:])
@@ -140,7 +141,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // profile writes a CPU profile to path until the returned function is called
-// (PRICEWATCH_CPUPROFILE=FILE, for performance work).
+// (PRICEWATCH_CPUPROFILE=FILE, for performance work; "{command}" in FILE is
+// replaced by the command's name, so that `bench` and the jobs it runs as
+// child processes write profiles of their own).
 func profile(path string, stderr io.Writer) func() {
 	f, err := os.Create(path)
 	if err == nil {
