@@ -251,3 +251,28 @@ func BenchmarkBurst(b *testing.B) { barBench(b, func(c *Config) { c.Burst.Enable
 func BenchmarkCrossSection(b *testing.B) {
 	barBench(b, func(c *Config) { c.CrossSection.Enabled = true })
 }
+
+// BenchmarkCheckpoint saves the default detectors' state of a lane of 10k
+// warm instruments, as an epoch does.
+func BenchmarkCheckpoint(b *testing.B) {
+	if stream == nil {
+		stream = newBenchStream()
+	}
+	s, err := NewSet(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []schemas.Anomaly
+	for k := range stream.events {
+		ev := &stream.events[k]
+		out = s.Observe(ev, ev.EventTime-benchBound, out[:0])
+	}
+	b.ReportAllocs()
+	var snap []byte
+	for b.Loop() {
+		if snap, err = s.MarshalBinary(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(snap)), "bytes")
+}

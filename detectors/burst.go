@@ -136,7 +136,7 @@ func (d *burst) stateBytes() int {
 	return n
 }
 
-func (d *burst) save() ([]byte, error) { return encodeGob(&d.series) }
+func (d *burst) save(b []byte) ([]byte, error) { return appendGob(b, &d.series) }
 
 func (d *burst) load(b []byte, ids []string, _ []int32) error {
 	var series []burstSeries

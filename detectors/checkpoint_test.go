@@ -239,3 +239,29 @@ func TestStateBytes(t *testing.T) {
 		t.Errorf("StateBytes = %d; want about 100*2500", n)
 	}
 }
+
+// FuzzUnmarshal feeds damaged checkpoints to a Set: an error, never a panic,
+// and a checkpoint that restores saves back to a checkpoint that restores.
+func FuzzUnmarshal(f *testing.F) {
+	s, _ := NewSet(allOn())
+	var b builder
+	b.prices("AAA", 0, 100, 101, 99)
+	b.prices("BBB", 0, 50, 51)
+	feed(s, b.events, 0, math.MinInt64, nil)
+	snap, _ := s.MarshalBinary()
+	f.Add(snap)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		a, _ := NewSet(allOn())
+		if a.UnmarshalBinary(in) != nil {
+			return
+		}
+		out, err := a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := NewSet(allOn())
+		if err := c.UnmarshalBinary(out); err != nil {
+			t.Fatalf("a restored set saves a checkpoint that does not restore: %v", err)
+		}
+	})
+}

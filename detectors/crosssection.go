@@ -159,7 +159,7 @@ func (d *crossSection) stateBytes() int {
 	return n
 }
 
-func (d *crossSection) save() ([]byte, error) { return encodeGob(&d.series) }
+func (d *crossSection) save(b []byte) ([]byte, error) { return appendGob(b, &d.series) }
 
 func (d *crossSection) load(b []byte, ids []string, grp []int32) error {
 	var series []xsSeries

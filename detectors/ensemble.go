@@ -83,10 +83,10 @@ func newEnsemble(ps []Params, dets []detector) *ensemble {
 	return e
 }
 
-func (e *ensemble) name() string          { return "ensemble" }
-func (e *ensemble) add(string, int32)     { e.cool = append(e.cool, 0) }
-func (e *ensemble) stateBytes() int       { return cap(e.cool) * int(unsafe.Sizeof(int32(0))) }
-func (e *ensemble) save() ([]byte, error) { return encodeGob(&e.cool) }
+func (e *ensemble) name() string                  { return "ensemble" }
+func (e *ensemble) add(string, int32)             { e.cool = append(e.cool, 0) }
+func (e *ensemble) stateBytes() int               { return cap(e.cool) * int(unsafe.Sizeof(int32(0))) }
+func (e *ensemble) save(b []byte) ([]byte, error) { return appendGob(b, &e.cool) }
 
 func (e *ensemble) load(b []byte, ids []string, _ []int32) error {
 	cool := make([]int32, len(ids))

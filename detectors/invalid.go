@@ -62,7 +62,7 @@ func newInvalid(ps []Params) *invalid {
 
 func (d *invalid) name() string                         { return "invalid" }
 func (d *invalid) add(string, int32)                    {}
-func (d *invalid) save() ([]byte, error)                { return nil, nil }
+func (d *invalid) save(b []byte) ([]byte, error)        { return b, nil }
 func (d *invalid) load([]byte, []string, []int32) error { return nil }
 func (d *invalid) stateBytes() int                      { return 0 }
 func (d *invalid) level() *lvl                          { return &d.lv }

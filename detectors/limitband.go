@@ -72,7 +72,7 @@ func newLimitBand(ps []Params) *limitBand {
 
 func (d *limitBand) name() string                                 { return "limit_band" }
 func (d *limitBand) add(string, int32)                            { d.bases.add() }
-func (d *limitBand) save() ([]byte, error)                        { return d.bases.save() }
+func (d *limitBand) save(b []byte) ([]byte, error)                { return d.bases.save(b) }
 func (d *limitBand) load(b []byte, ids []string, _ []int32) error { return d.bases.load(b, ids) }
 func (d *limitBand) stateBytes() int                              { return d.bases.bytes() }
 func (d *limitBand) level() *lvl                                  { return &d.lv }

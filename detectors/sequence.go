@@ -62,7 +62,7 @@ func newSequence(ps []Params) *sequence {
 
 func (d *sequence) name() string                                 { return "sequence" }
 func (d *sequence) add(string, int32)                            { d.tab.add() }
-func (d *sequence) save() ([]byte, error)                        { return d.tab.save() }
+func (d *sequence) save(b []byte) ([]byte, error)                { return d.tab.save(b) }
 func (d *sequence) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
 func (d *sequence) stateBytes() int                              { return d.tab.bytes() }
 func (d *sequence) level() *lvl                                  { return &d.lv }

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"fmt"
 	"math"
@@ -24,8 +25,8 @@ type detector interface {
 	// observe checks one event of instrument ix of group g; wm is the lane
 	// watermark.
 	observe(ix, g int32, ev *schemas.Event, wm int64, out []schemas.Anomaly) []schemas.Anomaly
-	// save returns the detector's whole state.
-	save() ([]byte, error)
+	// save appends the detector's whole state to b.
+	save(b []byte) ([]byte, error)
 	// load replaces the state with a saved one; ids are the instruments
 	// and grp their groups.
 	load(b []byte, ids []string, grp []int32) error
@@ -109,6 +110,8 @@ type Set struct {
 	ids    []string
 	grp    []int32 // the Params index of each instrument
 	hot    int32   // the instrument of the previous event, -1 for none
+	// ckptSize is the size of the last checkpoint, to size the next one.
+	ckptSize int
 }
 
 // NewSet validates c and returns a Set of its enabled detectors (those
@@ -319,7 +322,7 @@ func (s *Set) StateBytes() int {
 // state; burst, cross_section and ensemble.
 const snapshotVersion = 2
 
-// setSnapshot is the checkpoint of a Set. Its bytes are deterministic.
+// setSnapshot is the checkpoint of a Set as read.
 type setSnapshot struct {
 	Version   int
 	IDs       []string
@@ -333,15 +336,61 @@ type detectorSnapshot struct {
 
 // MarshalBinary returns the whole state of the set for a checkpoint.
 func (s *Set) MarshalBinary() ([]byte, error) {
-	snap := setSnapshot{Version: snapshotVersion, IDs: s.ids}
+	b := make([]byte, 0, s.ckptSize+s.ckptSize/8+1024)
+	b = append(b, setMagic...)
+	b = binary.AppendUvarint(b, snapshotVersion)
+	b = binary.AppendUvarint(b, uint64(len(s.ids)))
+	for _, id := range s.ids {
+		b = appendStr(b, id)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.dets)))
 	for _, d := range s.dets {
-		b, err := d.save()
-		if err != nil {
+		b = appendStr(b, d.name())
+		at := len(b) // the state's length goes here, in a fixed 8 bytes
+		b = binary.LittleEndian.AppendUint64(b, 0)
+		var err error
+		if b, err = d.save(b); err != nil {
 			return nil, fmt.Errorf("detectors: save %s: %w", d.name(), err)
 		}
-		snap.Detectors = append(snap.Detectors, detectorSnapshot{Name: d.name(), State: b})
+		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
 	}
-	return encodeGob(&snap)
+	s.ckptSize = len(b)
+	return b, nil
+}
+
+// setMagic starts a Set's checkpoint: the snapshot version, the instrument
+// ids, then each detector's name and state. (Checkpoints of earlier
+// versions are a gob of setSnapshot.)
+const setMagic = "PWS1"
+
+// readSnapshot reads a checkpoint of MarshalBinary, or the gob of an earlier
+// version.
+func readSnapshot(b []byte) (setSnapshot, error) {
+	var snap setSnapshot
+	if len(b) < len(setMagic) || string(b[:len(setMagic)]) != setMagic {
+		err := decodeGob(b, &snap)
+		return snap, err
+	}
+	d := rowDecoder{b: b[len(setMagic):]}
+	snap.Version = int(min(d.uvarint(), 1<<30))
+	snap.IDs = make([]string, d.count(1))
+	for i := range snap.IDs {
+		snap.IDs[i] = d.str()
+	}
+	snap.Detectors = make([]detectorSnapshot, d.count(1))
+	for i := range snap.Detectors {
+		ds := &snap.Detectors[i]
+		ds.Name = d.str()
+		if n := binary.LittleEndian.Uint64(d.take(8)); n > uint64(len(d.b)) {
+			d.fail(fmt.Errorf("detector %q: state of %d bytes exceeds the checkpoint", ds.Name, n))
+		} else if n > 0 {
+			ds.State = d.take(int(n))
+		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("%d bytes after the detectors", len(d.b))
+	}
+	return snap, d.err
 }
 
 // UnmarshalBinary replaces the state of the set with a checkpoint taken by
@@ -352,8 +401,8 @@ func (s *Set) MarshalBinary() ([]byte, error) {
 // continuing gives exactly the rows of an uninterrupted run. On error the
 // set keeps its state.
 func (s *Set) UnmarshalBinary(b []byte) error {
-	var snap setSnapshot
-	if err := decodeGob(b, &snap); err != nil {
+	snap, err := readSnapshot(b)
+	if err != nil {
 		return fmt.Errorf("detectors: read checkpoint: %w", err)
 	}
 	if snap.Version != snapshotVersion {
@@ -387,9 +436,12 @@ func (s *Set) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func encodeGob(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+func encodeGob(v any) ([]byte, error) { return appendGob(nil, v) }
+
+// appendGob appends the gob of v to b.
+func appendGob(b []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(b)
+	if err := gob.NewEncoder(buf).Encode(v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -104,8 +104,8 @@ type staleSnapshot struct {
 	Heap   []staleEntry
 }
 
-func (d *stale) save() ([]byte, error) {
-	return encodeGob(&staleSnapshot{States: d.st, Heap: d.heap})
+func (d *stale) save(b []byte) ([]byte, error) {
+	return appendGob(b, &staleSnapshot{States: d.st, Heap: d.heap})
 }
 
 func (d *stale) load(b []byte, ids []string, grp []int32) error {

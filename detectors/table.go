@@ -38,14 +38,15 @@ func (t *table[T]) bytes() int {
 	return cap(t.rows) * int(unsafe.Sizeof(zero))
 }
 
-// tableSnapshot is the checkpoint of a table.
+// tableSnapshot is a table's checkpoint as read: the binary form of
+// row_codec.go, or gob in checkpoints of earlier versions.
 type tableSnapshot[T any] struct {
 	Attrs []string
 	Rows  []T
 }
 
-func (t *table[T]) save() ([]byte, error) {
-	return encodeGob(&tableSnapshot[T]{Attrs: t.attrs, Rows: t.rows})
+func (t *table[T]) save(b []byte) ([]byte, error) {
+	return appendRows(b, t.attrs, t.rows), nil
 }
 
 // rowsPer returns the number of rows of each instrument.
@@ -57,7 +58,13 @@ func (t *table[T]) rowsPer() int { return len(t.attrs) }
 // every row starts empty.
 func (t *table[T]) load(b []byte, ids []string) error {
 	var snap tableSnapshot[T]
-	if b != nil {
+	switch {
+	case len(b) >= len(rowsMagic) && string(b[:len(rowsMagic)]) == rowsMagic:
+		var err error
+		if snap.Attrs, snap.Rows, err = readRows[T](b); err != nil {
+			return err
+		}
+	case b != nil: // a checkpoint of an earlier version, in gob
 		if err := decodeGob(b, &snap); err != nil {
 			return err
 		}
@@ -172,7 +179,7 @@ func newTabled[T, C any](ps []Params, cfg func(*Params) C, attrs []string) table
 }
 
 func (d *tabled[T, C]) add(string, int32)                            { d.tab.add() }
-func (d *tabled[T, C]) save() ([]byte, error)                        { return d.tab.save() }
+func (d *tabled[T, C]) save(b []byte) ([]byte, error)                { return d.tab.save(b) }
 func (d *tabled[T, C]) load(b []byte, ids []string, _ []int32) error { return d.tab.load(b, ids) }
 func (d *tabled[T, C]) stateBytes() int                              { return d.tab.bytes() }
 func (d *tabled[T, C]) level() *lvl                                  { return &d.lv }

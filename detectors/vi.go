@@ -71,7 +71,7 @@ func newVI(ps []Params) *vi {
 
 func (d *vi) name() string                                 { return "volatility_interruption" }
 func (d *vi) add(string, int32)                            { d.states.add() }
-func (d *vi) save() ([]byte, error)                        { return d.states.save() }
+func (d *vi) save(b []byte) ([]byte, error)                { return d.states.save(b) }
 func (d *vi) load(b []byte, ids []string, _ []int32) error { return d.states.load(b, ids) }
 func (d *vi) stateBytes() int                              { return d.states.bytes() }
 func (d *vi) level() *lvl                                  { return &d.lv }

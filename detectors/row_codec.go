@@ -1,0 +1,243 @@
+package detectors
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// The checkpoint of a state table is binary: rowsMagic, the row layout (the
+// path and kind of every field, so that a checkpoint of another layout is
+// refused rather than misread), the attribute names, the row count, then
+// each row's fields in order — fixed-size fields little-endian, a []float64
+// as its length and values. Gob spent 25 ms a checkpoint on the z-score
+// table of 2,500 instruments, whose rows hold a window of returns each.
+const rowsMagic = "PWD1"
+
+// rowOp is one leaf field of a row: where it is and how it is coded.
+type rowOp struct {
+	off  uintptr
+	kind reflect.Kind // Float64, Int64, Int32, Bool or Slice (of float64)
+}
+
+// rowCodec codes the rows of one state type. It is safe for concurrent use.
+type rowCodec struct {
+	ops    []rowOp
+	layout string // "Last.Value:float64,Last.Time:int64,..."
+}
+
+var rowCodecs sync.Map // reflect.Type → *rowCodec
+
+// codecFor returns the codec of T, built once. T's fields must be float64,
+// int64, int32, bool, []float64 or structs of them: a state type with any
+// other field is a programming error.
+func codecFor[T any]() *rowCodec {
+	t := reflect.TypeFor[T]()
+	if c, ok := rowCodecs.Load(t); ok {
+		return c.(*rowCodec)
+	}
+	c := &rowCodec{}
+	var layout []string
+	var walk func(t reflect.Type, off uintptr, path string)
+	walk = func(t reflect.Type, off uintptr, path string) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			p := path + f.Name
+			switch k := f.Type.Kind(); {
+			case k == reflect.Struct:
+				walk(f.Type, off+f.Offset, p+".")
+			case k == reflect.Float64, k == reflect.Int64, k == reflect.Int32, k == reflect.Bool,
+				k == reflect.Slice && f.Type.Elem().Kind() == reflect.Float64:
+				c.ops = append(c.ops, rowOp{off: off + f.Offset, kind: k})
+				layout = append(layout, p+":"+f.Type.String())
+			default:
+				panic(fmt.Sprintf("detectors: state field %s.%s of type %s cannot be checkpointed", t, p, f.Type))
+			}
+		}
+	}
+	walk(t, 0, "")
+	c.layout = strings.Join(layout, ",")
+	v, _ := rowCodecs.LoadOrStore(t, c)
+	return v.(*rowCodec)
+}
+
+// appendRows appends the checkpoint of rows over attrs to b.
+func appendRows[T any](b []byte, attrs []string, rows []T) []byte {
+	c := codecFor[T]()
+	b = slices.Grow(b, rowsSize(c, attrs, rows))
+	b = append(b, rowsMagic...)
+	b = appendStr(b, c.layout)
+	b = binary.AppendUvarint(b, uint64(len(attrs)))
+	for _, a := range attrs {
+		b = appendStr(b, a)
+	}
+	b = binary.AppendUvarint(b, uint64(len(rows)))
+	for i := range rows {
+		p := unsafe.Pointer(&rows[i])
+		for _, op := range c.ops {
+			f := unsafe.Add(p, op.off)
+			switch op.kind {
+			case reflect.Float64, reflect.Int64:
+				b = binary.LittleEndian.AppendUint64(b, *(*uint64)(f))
+			case reflect.Int32:
+				b = binary.LittleEndian.AppendUint32(b, *(*uint32)(f))
+			case reflect.Bool:
+				b = append(b, *(*byte)(f))
+			case reflect.Slice:
+				s := *(*[]float64)(f)
+				b = binary.AppendUvarint(b, uint64(len(s)))
+				for _, x := range s {
+					b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+				}
+			}
+		}
+	}
+	return b
+}
+
+// rowsSize is an upper bound of the bytes appendRows appends.
+func rowsSize[T any](c *rowCodec, attrs []string, rows []T) int {
+	n := len(rowsMagic) + 2*binary.MaxVarintLen64 + len(c.layout) + binary.MaxVarintLen64
+	for _, a := range attrs {
+		n += binary.MaxVarintLen64 + len(a)
+	}
+	row := 0
+	var sliceOffs []uintptr
+	for _, op := range c.ops {
+		switch op.kind {
+		case reflect.Float64, reflect.Int64:
+			row += 8
+		case reflect.Int32:
+			row += 4
+		case reflect.Bool:
+			row++
+		case reflect.Slice:
+			row += binary.MaxVarintLen64
+			sliceOffs = append(sliceOffs, op.off)
+		}
+	}
+	n += len(rows) * row
+	for i := range rows {
+		p := unsafe.Pointer(&rows[i])
+		for _, off := range sliceOffs {
+			n += 8 * len(*(*[]float64)(unsafe.Add(p, off)))
+		}
+	}
+	return n
+}
+
+var errRowsShort = errors.New("checkpoint ends early")
+
+// readRows reads a checkpoint of appendRows: the attribute names and rows.
+// A checkpoint of another row layout, or a damaged one, is an error.
+func readRows[T any](b []byte) (attrs []string, rows []T, err error) {
+	c := codecFor[T]()
+	if len(b) < len(rowsMagic) || string(b[:len(rowsMagic)]) != rowsMagic {
+		return nil, nil, fmt.Errorf("checkpoint rows do not start with %s", rowsMagic)
+	}
+	d := rowDecoder{b: b[len(rowsMagic):]}
+	if layout := d.str(); d.err == nil && layout != c.layout {
+		return nil, nil, fmt.Errorf("checkpoint rows are %q, this build's are %q", layout, c.layout)
+	}
+	n := d.count(1)
+	for range n {
+		attrs = append(attrs, d.str())
+	}
+	rows = make([]T, d.count(1))
+	for i := range rows {
+		p := unsafe.Pointer(&rows[i])
+		for _, op := range c.ops {
+			f := unsafe.Add(p, op.off)
+			switch op.kind {
+			case reflect.Float64, reflect.Int64:
+				*(*uint64)(f) = binary.LittleEndian.Uint64(d.take(8))
+			case reflect.Int32:
+				*(*uint32)(f) = binary.LittleEndian.Uint32(d.take(4))
+			case reflect.Bool:
+				switch v := d.take(1)[0]; v {
+				case 0, 1:
+					*(*bool)(f) = v == 1
+				default:
+					d.fail(fmt.Errorf("bool byte %d", v))
+				}
+			case reflect.Slice:
+				if k := d.count(8); k > 0 {
+					s := make([]float64, k)
+					for j := range s {
+						s[j] = math.Float64frombits(binary.LittleEndian.Uint64(d.take(8)))
+					}
+					*(*[]float64)(f) = s
+				}
+			}
+			if d.err != nil {
+				return nil, nil, d.err
+			}
+		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("%d bytes after the rows", len(d.b))
+	}
+	return attrs, rows, d.err
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// rowDecoder reads a checkpoint; after the first error every read returns
+// zero bytes and the error stays.
+type rowDecoder struct {
+	b   []byte
+	err error
+	nul [8]byte
+}
+
+func (d *rowDecoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.b = nil
+}
+
+func (d *rowDecoder) take(n int) []byte {
+	if len(d.b) < n {
+		d.fail(errRowsShort)
+		return d.nul[:n]
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *rowDecoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errRowsShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a count of items of at least size bytes each, refusing one
+// that the rest of the checkpoint cannot hold.
+func (d *rowDecoder) count(size int) int {
+	v := d.uvarint()
+	if v > uint64(len(d.b)/size) {
+		d.fail(fmt.Errorf("count %d exceeds the checkpoint", v))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *rowDecoder) str() string {
+	n := d.count(1)
+	return string(d.take(n))
+}
