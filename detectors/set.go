@@ -336,7 +336,12 @@ type detectorSnapshot struct {
 
 // MarshalBinary returns the whole state of the set for a checkpoint.
 func (s *Set) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, s.ckptSize+s.ckptSize/8+1024)
+	return s.AppendBinary(make([]byte, 0, s.ckptSize+s.ckptSize/8+1024))
+}
+
+// AppendBinary appends the checkpoint of MarshalBinary to b.
+func (s *Set) AppendBinary(b []byte) ([]byte, error) {
+	from := len(b)
 	b = append(b, setMagic...)
 	b = binary.AppendUvarint(b, snapshotVersion)
 	b = binary.AppendUvarint(b, uint64(len(s.ids)))
@@ -354,7 +359,7 @@ func (s *Set) MarshalBinary() ([]byte, error) {
 		}
 		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
 	}
-	s.ckptSize = len(b)
+	s.ckptSize = len(b) - from
 	return b, nil
 }
 

@@ -25,7 +25,13 @@ const stateMagic = "PWH1"
 
 // MarshalBinary returns the state for a checkpoint.
 func (h *Interval) MarshalBinary() ([]byte, error) {
-	b := append(make([]byte, 0, h.ckptSize+h.ckptSize/8+1024), stateMagic...)
+	return h.AppendBinary(make([]byte, 0, h.ckptSize+h.ckptSize/8+1024))
+}
+
+// AppendBinary appends the checkpoint of MarshalBinary to b.
+func (h *Interval) AppendBinary(b []byte) ([]byte, error) {
+	from := len(b)
+	b = append(b, stateMagic...)
 	b = binary.AppendUvarint(b, uint64(len(h.state)))
 	ids := slices.Sorted(maps.Keys(h.state))
 	var names []string
@@ -48,7 +54,7 @@ func (h *Interval) MarshalBinary() ([]byte, error) {
 			}
 		}
 	}
-	h.ckptSize = len(b)
+	h.ckptSize = len(b) - from
 	return b, nil
 }
 

@@ -3,6 +3,8 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"encoding"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -30,6 +32,7 @@ type lane struct {
 	det       *detectors.Set
 	hist      *history.Interval
 	lay       *history.Layouts // the history tables of history.tables
+	stateSize int              // bytes of the last checkpointed state, to size the next
 	wout      windows.Output
 	ev        schemas.Event
 	batch     *schemas.Batch
@@ -295,36 +298,71 @@ func (l *lane) newAlerts() (kafka.AlertBatch, bool) {
 // durable waits until every epoch handed to the sink is written.
 func (l *lane) durable() error { return l.job.sink.wait() }
 
-// laneState is the gob form of a lane's checkpointed state.
+// A lane's checkpointed state is laneMagic, then the windows', detectors',
+// interval history's and layouts' checkpoints, each after its length in 8
+// bytes (little-endian), appended into one buffer. laneMagic cannot start a
+// gob stream (0xff announces a one-byte length, which gob writes in one
+// byte when under 128), so checkpoints of earlier versions, a gob of
+// laneState, are told apart and still restore.
+const laneMagic = "\xffPWL"
+
+// laneState is a lane's checkpointed state as read.
 type laneState struct {
 	Windows, Detectors, History, Layouts []byte
 }
 
 func (l *lane) marshal() ([]byte, error) {
-	var s laneState
+	b := make([]byte, 0, l.stateSize+l.stateSize/8+4096)
+	b = append(b, laneMagic...)
 	var err error
-	if s.Windows, err = l.win.MarshalBinary(); err != nil {
-		return nil, err
+	for _, part := range []encoding.BinaryMarshaler{l.win, l.det, l.hist, l.lay} {
+		at := len(b)
+		b = binary.LittleEndian.AppendUint64(b, 0)
+		if ap, ok := part.(encoding.BinaryAppender); ok {
+			b, err = ap.AppendBinary(b)
+		} else {
+			var p []byte
+			p, err = part.MarshalBinary()
+			b = append(b, p...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
 	}
-	if s.Detectors, err = l.det.MarshalBinary(); err != nil {
-		return nil, err
+	l.stateSize = len(b)
+	return b, nil
+}
+
+// readLaneState reads a checkpoint of marshal, or the gob of an earlier
+// version.
+func readLaneState(b []byte) (laneState, error) {
+	var s laneState
+	if len(b) < len(laneMagic) || string(b[:len(laneMagic)]) != laneMagic {
+		err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s)
+		return s, err
 	}
-	if s.History, err = l.hist.MarshalBinary(); err != nil {
-		return nil, err
+	b = b[len(laneMagic):]
+	for _, part := range []*[]byte{&s.Windows, &s.Detectors, &s.History, &s.Layouts} {
+		if len(b) < 8 {
+			return s, errors.New("lane state ends early")
+		}
+		n := binary.LittleEndian.Uint64(b)
+		b = b[8:]
+		if n > uint64(len(b)) {
+			return s, fmt.Errorf("lane state part of %d bytes exceeds the %d left", n, len(b))
+		}
+		*part, b = b[:n:n], b[n:]
 	}
-	if s.Layouts, err = l.lay.MarshalBinary(); err != nil {
-		return nil, err
+	if len(b) > 0 {
+		return s, fmt.Errorf("%d bytes after the lane state", len(b))
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
-		return nil, fmt.Errorf("jobs: cannot encode lane state: %w", err)
-	}
-	return b.Bytes(), nil
+	return s, nil
 }
 
 func (l *lane) unmarshal(b []byte) error {
-	var s laneState
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+	s, err := readLaneState(b)
+	if err != nil {
 		return fmt.Errorf("cannot decode lane state: %w", err)
 	}
 	if err := l.win.UnmarshalBinary(s.Windows); err != nil {
