@@ -37,6 +37,7 @@ type lane struct {
 	ev        schemas.Event
 	batch     *schemas.Batch
 	spare     chan *schemas.Batch // the batch the sink gives back
+	freeState chan []byte         // a state buffer the sink is done with, for the next checkpoint
 	arch      *archive            // nil unless archive.enabled
 
 	from int64 // first offset of the open epoch; -1 when none is open
@@ -70,7 +71,7 @@ func (j *Job) newLane(partition int32) (*lane, error) {
 	l := &lane{
 		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det, lay: lay,
 		hist: history.NewInterval(j.cfg.History), from: -1,
-		batch: &schemas.Batch{}, spare: make(chan *schemas.Batch, 1),
+		batch: &schemas.Batch{}, spare: make(chan *schemas.Batch, 1), freeState: make(chan []byte, 1),
 	}
 	l.spare <- &schemas.Batch{}
 	if j.cfg.Archive.Enabled {
@@ -312,8 +313,15 @@ type laneState struct {
 }
 
 func (l *lane) marshal() ([]byte, error) {
-	b := make([]byte, 0, l.stateSize+l.stateSize/8+4096)
-	b = append(b, laneMagic...)
+	// The buffer of an earlier epoch, when the sink has written it: a few
+	// MB an epoch fewer for the garbage collector.
+	var b []byte
+	select {
+	case b = <-l.freeState:
+	default:
+		b = make([]byte, 0, l.stateSize+l.stateSize/8+4096)
+	}
+	b = append(b[:0], laneMagic...)
 	var err error
 	for _, part := range []encoding.BinaryMarshaler{l.win, l.det, l.hist, l.lay} {
 		at := len(b)

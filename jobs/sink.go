@@ -67,6 +67,10 @@ func (s *sink) loop(queue chan *epochWork) {
 		}
 		w.batch.Reset()
 		w.lane.spare <- w.batch
+		select { // the state is in its file now
+		case w.lane.freeState <- w.epoch.Checkpoint.State:
+		default:
+		}
 		s.mu.Lock()
 		if err != nil && s.err == nil {
 			s.err = err
