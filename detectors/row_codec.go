@@ -2,7 +2,6 @@ package detectors
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"pricewatch/ckpt"
 )
 
 // The checkpoint of a state table is binary: rowsMagic, the row layout (the
@@ -73,10 +74,10 @@ func appendRows[T any](b []byte, attrs []string, rows []T) []byte {
 	c := codecFor[T]()
 	b = slices.Grow(b, rowsSize(c, attrs, rows))
 	b = append(b, rowsMagic...)
-	b = appendStr(b, c.layout)
+	b = ckpt.AppendString(b, c.layout)
 	b = binary.AppendUvarint(b, uint64(len(attrs)))
 	for _, a := range attrs {
-		b = appendStr(b, a)
+		b = ckpt.AppendString(b, a)
 	}
 	b = binary.AppendUvarint(b, uint64(len(rows)))
 	for i := range rows {
@@ -149,8 +150,6 @@ func rowsSize[T any](c *rowCodec, attrs []string, rows []T) int {
 // keeps is far shorter), so that a damaged count cannot allocate the machine.
 const maxSlice = 1 << 24
 
-var errRowsShort = errors.New("checkpoint ends early")
-
 // readRows reads a checkpoint of appendRows: the attribute names and rows.
 // A checkpoint of another row layout, or a damaged one, is an error.
 func readRows[T any](b []byte) (attrs []string, rows []T, err error) {
@@ -158,105 +157,46 @@ func readRows[T any](b []byte) (attrs []string, rows []T, err error) {
 	if len(b) < len(rowsMagic) || string(b[:len(rowsMagic)]) != rowsMagic {
 		return nil, nil, fmt.Errorf("checkpoint rows do not start with %s", rowsMagic)
 	}
-	d := rowDecoder{b: b[len(rowsMagic):]}
-	if layout := d.str(); d.err == nil && layout != c.layout {
+	d := ckpt.NewDecoder(b, len(rowsMagic), "checkpoint rows")
+	if layout := d.String(); d.Err() == nil && layout != c.layout {
 		return nil, nil, fmt.Errorf("checkpoint rows are %q, this build's are %q", layout, c.layout)
 	}
-	n := d.count(1)
+	n := d.Count(1)
 	for range n {
-		attrs = append(attrs, d.str())
+		attrs = append(attrs, d.String())
 	}
-	rows = make([]T, d.count(1))
+	rows = make([]T, d.Count(1))
 	for i := range rows {
 		p := unsafe.Pointer(&rows[i])
 		for _, op := range c.ops {
 			f := unsafe.Add(p, op.off)
 			switch op.kind {
 			case reflect.Float64, reflect.Int64:
-				*(*uint64)(f) = binary.LittleEndian.Uint64(d.take(8))
+				*(*uint64)(f) = d.Uint64()
 			case reflect.Int32:
-				*(*uint32)(f) = binary.LittleEndian.Uint32(d.take(4))
+				*(*uint32)(f) = d.Uint32()
 			case reflect.Bool:
-				switch v := d.take(1)[0]; v {
+				switch v := d.Byte(); v {
 				case 0, 1:
 					*(*bool)(f) = v == 1
 				default:
-					d.fail(fmt.Errorf("bool byte %d", v))
+					d.Fail("bad bool")
 				}
 			case reflect.Slice:
-				if n, k := d.uvarint(), d.count(8); n > maxSlice || uint64(k) > n {
-					d.fail(fmt.Errorf("a list of %d values, %d of them stored", n, k))
+				if n, k := d.Uvarint(), d.Count(8); n > maxSlice || uint64(k) > n {
+					d.Fail(fmt.Sprintf("a list of %d values, %d of them stored", n, k))
 				} else if n > 0 {
 					s := make([]float64, n)
 					for j := range s[:k] {
-						s[j] = math.Float64frombits(binary.LittleEndian.Uint64(d.take(8)))
+						s[j] = math.Float64frombits(d.Uint64())
 					}
 					*(*[]float64)(f) = s
 				}
 			}
-			if d.err != nil {
-				return nil, nil, d.err
+			if err := d.Err(); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
-	if d.err == nil && len(d.b) > 0 {
-		d.err = fmt.Errorf("%d bytes after the rows", len(d.b))
-	}
-	return attrs, rows, d.err
-}
-
-func appendStr(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-// rowDecoder reads a checkpoint; after the first error every read returns
-// zero bytes and the error stays.
-type rowDecoder struct {
-	b   []byte
-	err error
-	nul [8]byte
-}
-
-func (d *rowDecoder) fail(err error) {
-	if d.err == nil {
-		d.err = err
-	}
-	d.b = nil
-}
-
-func (d *rowDecoder) take(n int) []byte {
-	if len(d.b) < n {
-		d.fail(errRowsShort)
-		return d.nul[:n]
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *rowDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(errRowsShort)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-// count reads a count of items of at least size bytes each, refusing one
-// that the rest of the checkpoint cannot hold.
-func (d *rowDecoder) count(size int) int {
-	v := d.uvarint()
-	if v > uint64(len(d.b)/size) {
-		d.fail(fmt.Errorf("count %d exceeds the checkpoint", v))
-		return 0
-	}
-	return int(v)
-}
-
-func (d *rowDecoder) str() string {
-	n := d.count(1)
-	return string(d.take(n))
+	return attrs, rows, d.End()
 }

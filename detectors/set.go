@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 
+	"pricewatch/ckpt"
 	"pricewatch/schemas"
 )
 
@@ -346,11 +347,11 @@ func (s *Set) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendUvarint(b, snapshotVersion)
 	b = binary.AppendUvarint(b, uint64(len(s.ids)))
 	for _, id := range s.ids {
-		b = appendStr(b, id)
+		b = ckpt.AppendString(b, id)
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.dets)))
 	for _, d := range s.dets {
-		b = appendStr(b, d.name())
+		b = ckpt.AppendString(b, d.name())
 		at := len(b) // the state's length goes here, in a fixed 8 bytes
 		b = binary.LittleEndian.AppendUint64(b, 0)
 		var err error
@@ -376,26 +377,23 @@ func readSnapshot(b []byte) (setSnapshot, error) {
 		err := decodeGob(b, &snap)
 		return snap, err
 	}
-	d := rowDecoder{b: b[len(setMagic):]}
-	snap.Version = int(min(d.uvarint(), 1<<30))
-	snap.IDs = make([]string, d.count(1))
+	d := ckpt.NewDecoder(b, len(setMagic), "detectors checkpoint")
+	snap.Version = int(min(d.Uvarint(), 1<<30))
+	snap.IDs = make([]string, d.Count(1))
 	for i := range snap.IDs {
-		snap.IDs[i] = d.str()
+		snap.IDs[i] = d.String()
 	}
-	snap.Detectors = make([]detectorSnapshot, d.count(1))
+	snap.Detectors = make([]detectorSnapshot, d.Count(1))
 	for i := range snap.Detectors {
 		ds := &snap.Detectors[i]
-		ds.Name = d.str()
-		if n := binary.LittleEndian.Uint64(d.take(8)); n > uint64(len(d.b)) {
-			d.fail(fmt.Errorf("detector %q: state of %d bytes exceeds the checkpoint", ds.Name, n))
+		ds.Name = d.String()
+		if n := d.Uint64(); n > uint64(d.Left()) {
+			d.Fail("a detector's state beyond the end")
 		} else if n > 0 {
-			ds.State = d.take(int(n))
+			ds.State = d.Bytes(int(n))
 		}
 	}
-	if d.err == nil && len(d.b) > 0 {
-		d.err = fmt.Errorf("%d bytes after the detectors", len(d.b))
-	}
-	return snap, d.err
+	return snap, d.End()
 }
 
 // UnmarshalBinary replaces the state of the set with a checkpoint taken by

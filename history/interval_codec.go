@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"pricewatch/ckpt"
 	"pricewatch/schemas"
 )
 
@@ -37,7 +38,7 @@ func (h *Interval) AppendBinary(b []byte) ([]byte, error) {
 	var names []string
 	for _, id := range ids {
 		attrs := h.state[id]
-		b = appendString(b, id)
+		b = ckpt.AppendString(b, id)
 		b = binary.AppendUvarint(b, uint64(len(attrs)))
 		names = names[:0]
 		for name := range attrs {
@@ -46,7 +47,7 @@ func (h *Interval) AppendBinary(b []byte) ([]byte, error) {
 		slices.Sort(names)
 		for _, name := range names {
 			a := attrs[name]
-			b = appendString(b, name)
+			b = ckpt.AppendString(b, name)
 			b = binary.AppendVarint(b, a.Seq)
 			b = binary.AppendUvarint(b, uint64(len(a.Points)))
 			for i := range a.Points {
@@ -58,11 +59,6 @@ func (h *Interval) AppendBinary(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 func appendPoint(b []byte, p *Point) []byte {
 	b = binary.AppendVarint(b, p.ValidFrom)
 	b = append(b, byte(p.Value.Kind))
@@ -70,7 +66,7 @@ func appendPoint(b []byte, p *Point) []byte {
 	case schemas.KindNumber:
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p.Value.Num))
 	case schemas.KindString:
-		b = appendString(b, p.Value.Str)
+		b = ckpt.AppendString(b, p.Value.Str)
 	}
 	b = append(b, byte(p.Op))
 	b = binary.AppendVarint(b, p.Seq)
@@ -87,142 +83,65 @@ func appendPoint(b []byte, p *Point) []byte {
 // UnmarshalBinary restores a checkpoint's state. A damaged checkpoint is an
 // error; the state is then unchanged.
 func (h *Interval) UnmarshalBinary(b []byte) error {
-	d := stateDecoder{b: b}
 	if len(b) < len(stateMagic) || string(b[:len(stateMagic)]) != stateMagic {
 		return fmt.Errorf("history: checkpoint state is not %s", stateMagic)
 	}
-	d.i = len(stateMagic)
+	d := ckpt.NewDecoder(b, len(stateMagic), "history: checkpoint state")
 	state := map[string]map[string]*Attr{}
-	for n := d.count(); n > 0 && d.err == nil; n-- {
-		id := d.str()
+	for n := d.Count(1); n > 0 && d.Err() == nil; n-- {
+		id := d.String()
 		attrs := map[string]*Attr{}
-		for m := d.count(); m > 0 && d.err == nil; m-- {
-			name := d.str()
-			a := &Attr{Seq: d.varint()}
-			k := d.count()
-			if d.err == nil {
+		for m := d.Count(1); m > 0 && d.Err() == nil; m-- {
+			name := d.String()
+			a := &Attr{Seq: d.Varint()}
+			k := d.Count(1)
+			if d.Err() == nil {
 				a.Points = make([]Point, 0, k)
 			}
-			for ; k > 0 && d.err == nil; k-- {
-				a.Points = append(a.Points, d.point())
+			for ; k > 0 && d.Err() == nil; k-- {
+				a.Points = append(a.Points, readPoint(d))
 			}
 			attrs[name] = a
 		}
 		state[id] = attrs
 	}
-	if d.err == nil && d.i != len(b) {
-		d.fail("trailing bytes")
-	}
-	if d.err != nil {
-		return d.err
+	if err := d.End(); err != nil {
+		return err
 	}
 	h.state = state
 	return nil
 }
 
-// stateDecoder reads the checkpoint form; the first problem sticks.
-type stateDecoder struct {
-	b   []byte
-	i   int
-	err error
-}
-
-func (d *stateDecoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("history: checkpoint state is damaged at byte %d: %s", d.i, what)
-	}
-}
-
-func (d *stateDecoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.i:])
-	if n <= 0 {
-		d.fail("bad number")
-		return 0
-	}
-	d.i += n
-	return v
-}
-
-func (d *stateDecoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b[d.i:])
-	if n <= 0 {
-		d.fail("bad number")
-		return 0
-	}
-	d.i += n
-	return v
-}
-
-// count reads a count, which cannot exceed the bytes left (each item takes
-// at least one).
-func (d *stateDecoder) count() int {
-	v := d.uvarint()
-	if v > uint64(len(d.b)-d.i) {
-		d.fail("count beyond the end")
-		return 0
-	}
-	return int(v)
-}
-
-func (d *stateDecoder) bytes(n int) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n > len(d.b)-d.i {
-		d.fail("cut short")
-		return nil
-	}
-	s := d.b[d.i : d.i+n]
-	d.i += n
-	return s
-}
-
-func (d *stateDecoder) str() string { return string(d.bytes(d.count())) }
-
-func (d *stateDecoder) byte1() byte {
-	if b := d.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (d *stateDecoder) point() Point {
+// readPoint reads a point of appendPoint.
+func readPoint(d *ckpt.Decoder) Point {
 	var p Point
-	p.ValidFrom = d.varint()
-	switch p.Value.Kind = schemas.Kind(d.byte1()); p.Value.Kind {
+	p.ValidFrom = d.Varint()
+	switch p.Value.Kind = schemas.Kind(d.Byte()); p.Value.Kind {
 	case schemas.KindNull:
 	case schemas.KindNumber:
-		if b := d.bytes(8); b != nil {
-			p.Value.Num = math.Float64frombits(binary.LittleEndian.Uint64(b))
-		}
+		p.Value.Num = math.Float64frombits(d.Uint64())
 	case schemas.KindString:
-		p.Value.Str = d.str()
+		p.Value.Str = d.String()
 	default:
-		d.fail("unknown value kind")
+		d.Fail("unknown value kind")
 	}
-	if p.Op = schemas.Op(d.byte1()); p.Op > schemas.OpDelete {
-		d.fail("unknown op")
+	if p.Op = schemas.Op(d.Byte()); p.Op > schemas.OpDelete {
+		d.Fail("unknown op")
 	}
-	p.Seq = d.varint()
-	part := d.varint()
+	p.Seq = d.Varint()
+	part := d.Varint()
 	if part < math.MinInt32 || part > math.MaxInt32 {
-		d.fail("partition out of range")
+		d.Fail("partition out of range")
 	}
 	p.Partition = int32(part)
-	p.Offset = d.varint()
-	switch d.byte1() {
+	p.Offset = d.Varint()
+	switch d.Byte() {
 	case 0:
 	case 1:
 		p.Deleted = true
 	default:
-		d.fail("bad deleted flag")
+		d.Fail("bad deleted flag")
 	}
-	p.DeletedAt = d.varint()
+	p.DeletedAt = d.Varint()
 	return p
 }
