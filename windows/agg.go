@@ -3,7 +3,8 @@ package windows
 import "pricewatch/schemas"
 
 // agg is the running aggregate of one attribute's values in a pane, window or
-// session. Fields are exported for gob (checkpoints); the type is not.
+// session. Fields are exported for gob (checkpoints of earlier versions);
+// the type is not.
 //
 // Whether any volume was seen is not kept: VWAP is defined exactly when Vol
 // != 0, which implies some volume was seen.

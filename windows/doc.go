@@ -66,7 +66,8 @@
 //
 // # State
 //
-// Engine.MarshalBinary/UnmarshalBinary checkpoint the full state (gob); a
-// restored engine continues exactly as the original would. Instruments are
+// Engine.MarshalBinary/AppendBinary/UnmarshalBinary checkpoint the full state
+// in a binary form (state_codec.go; gob checkpoints of earlier versions still
+// load); a restored engine continues exactly as the original would. Instruments are
 // interned to dense indices (at most 2^31/len(attributes) per lane).
 package windows

@@ -62,6 +62,8 @@ type Engine struct {
 	panes []*paneSet // tumbling specs, then hopping specs
 	sess  []*sessSet
 
+	ckptSize int // bytes of the last checkpoint, to size the next
+
 	// per-event scratch
 	vals   []float64
 	has    uint64 // bit a: the event carries attribute a as a number

@@ -13,7 +13,8 @@ import (
 const snapshotVersion = 1
 
 // snapshot is the full state of an Engine in a canonical order, so equal
-// states marshal to equal bytes.
+// states marshal to equal bytes: the binary form of state_codec.go writes it
+// field by field, and earlier versions wrote it with gob (still read).
 type snapshot struct {
 	Version     int
 	Config      string // fingerprint of the state-shaping parts of the Spec
@@ -55,11 +56,17 @@ func (s *Spec) fingerprint() string {
 	return fmt.Sprintf("%q %q %q %v %v %v", s.Attributes, s.VolumeAttribute, s.Timezone, s.Tumbling, s.Hopping, s.Session)
 }
 
-// MarshalBinary returns the engine's full state for a checkpoint (gob).
-// Restoring it into an engine made from the same Spec and continuing gives
-// the same output as an uninterrupted run.
+// MarshalBinary returns the engine's full state for a checkpoint (see
+// state_codec.go). Restoring it into an engine made from the same Spec and
+// continuing gives the same output as an uninterrupted run.
 func (e *Engine) MarshalBinary() ([]byte, error) {
-	snap := snapshot{
+	return e.AppendBinary(make([]byte, 0, e.ckptSize+e.ckptSize/8+1024))
+}
+
+// snapshot returns the engine's state as the struct that earlier versions
+// wrote with gob.
+func (e *Engine) snapshot() *snapshot {
+	snap := &snapshot{
 		Version: snapshotVersion, Config: e.spec.fingerprint(), Seen: e.seen,
 		MaxSeen: e.maxSeen, Watermark: e.wm, EarlyNext: e.earlyNext, Stamp: e.stamp,
 		Instruments: e.in.Strings(),
@@ -70,19 +77,17 @@ func (e *Engine) MarshalBinary() ([]byte, error) {
 	for _, st := range e.sess {
 		snap.Sessions = append(snap.Sessions, st.snapshot())
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&snap); err != nil {
-		return nil, fmt.Errorf("windows: encode checkpoint: %w", err)
-	}
-	return buf.Bytes(), nil
+	return snap
 }
 
 // UnmarshalBinary replaces the engine's state with a checkpoint taken by
-// MarshalBinary from an engine with the same attributes, timezone and windows.
+// MarshalBinary (or by the gob form of earlier versions) from an engine with
+// the same attributes, timezone and windows. A damaged checkpoint is an
+// error.
 func (e *Engine) UnmarshalBinary(data []byte) error {
-	var snap snapshot
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&snap); err != nil {
-		return fmt.Errorf("windows: decode checkpoint: %w", err)
+	snap, err := readSnapshot(data)
+	if err != nil {
+		return err
 	}
 	if snap.Version != snapshotVersion {
 		return fmt.Errorf("windows: checkpoint version %d, want %d", snap.Version, snapshotVersion)
@@ -99,7 +104,19 @@ func (e *Engine) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	*e = *fresh
-	return e.restore(&snap)
+	return e.restore(snap)
+}
+
+// readSnapshot decodes a checkpoint of either form.
+func readSnapshot(data []byte) (*snapshot, error) {
+	if bytes.HasPrefix(data, []byte(stateMagic)) {
+		return decodeSnapshot(data)
+	}
+	var snap snapshot
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&snap); err != nil {
+		return nil, fmt.Errorf("windows: decode checkpoint: %w", err)
+	}
+	return &snap, nil
 }
 
 func (e *Engine) restore(snap *snapshot) error {
@@ -110,7 +127,7 @@ func (e *Engine) restore(snap *snapshot) error {
 	}
 	limit := int32(len(e.in.Strings())) * e.nA
 	for i, ps := range e.panes {
-		if err := ps.restore(&snap.PaneSets[i], e.stamp, limit); err != nil {
+		if err := ps.restore(&snap.PaneSets[i], e.stamp, limit, snap.Seen, snap.MaxSeen); err != nil {
 			return err
 		}
 	}
@@ -134,11 +151,21 @@ func (ps *paneSet) snapshot() paneSetSnap {
 	return out
 }
 
-func (ps *paneSet) restore(s *paneSetSnap, stamp uint32, limit int32) error {
+// maxRingSpan bounds the pane indices a restored pane set spans (a damaged
+// checkpoint must not make the ring allocate without bound). A live set spans
+// (out-of-orderness + allowed lateness) / slide + size / slide panes.
+const maxRingSpan = 1 << 24
+
+func (ps *paneSet) restore(s *paneSetSnap, stamp uint32, limit int32, seen bool, maxSeen int64) error {
 	ps.closeC, ps.purgeW = s.CloseC, s.PurgeW
 	ps.panes = make([]pane, 0, len(s.Panes))
+	if len(s.Panes) > 0 && (!seen || maxSeen < minTime || maxSeen > maxTime) {
+		return fmt.Errorf("windows: checkpoint has panes but no valid clock (%d)", maxSeen)
+	}
+	hi := ps.g.index(max(minTime, min(maxSeen, maxTime))) // no pane is newer than the lane's newest event
 	for _, p := range s.Panes {
-		if p.Slot < 0 || p.Slot >= limit || (s.PurgeW != math.MinInt64 && p.K < s.PurgeW-ps.n+1) {
+		if p.Slot < 0 || p.Slot >= limit || p.K > hi || p.K <= hi-maxRingSpan ||
+			(s.PurgeW != math.MinInt64 && p.K < s.PurgeW-ps.n+1) {
 			return fmt.Errorf("windows: checkpoint pane (%d, %d) is out of range", p.Slot, p.K)
 		}
 		i := ps.pane(p.Slot, p.K)
