@@ -28,17 +28,29 @@ type Attr struct {
 // instrument of one lane and emits attr_history rows as they change. It is
 // not safe for concurrent use.
 type Interval struct {
-	spec  Spec
-	state map[string]map[string]*Attr
-	known map[string]bool // attribute name -> tracked, cached
-	names []knownName     // the first few of known, checked before the map
+	spec     Spec
+	state    map[string]*instrument
+	sorted   []*instrument   // the instruments of state, by id when !unsorted
+	unsorted bool            // instruments were added since sorted was sorted
+	known    map[string]bool // attribute name -> tracked, cached
+	names    []knownName     // the first few of known, checked before the map
 	// ckptSize is the length of the last checkpoint, to size the next.
 	ckptSize int
 }
 
 // NewInterval returns an empty history for a validated spec.
 func NewInterval(s Spec) *Interval {
-	return &Interval{spec: s, state: map[string]map[string]*Attr{}, known: map[string]bool{}}
+	return &Interval{spec: s, state: map[string]*instrument{}, known: map[string]bool{}}
+}
+
+// instrument is the history of one instrument's attributes, and its part of
+// the last checkpoint, reused until one of them changes (most instruments'
+// reference data does not change between two epochs).
+type instrument struct {
+	id    string
+	attrs map[string]*Attr
+	enc   []byte // valid when fresh
+	fresh bool
 }
 
 // Process applies one event and appends the attr_history rows it changed.
@@ -82,16 +94,21 @@ func (h *Interval) tracked(name string) bool {
 	return t
 }
 
+// attr returns the state of an attribute of an instrument, created if need
+// be, and marks the instrument changed.
 func (h *Interval) attr(id, name string) *Attr {
-	m := h.state[id]
-	if m == nil {
-		m = map[string]*Attr{}
-		h.state[id] = m
+	in := h.state[id]
+	if in == nil {
+		in = &instrument{id: id, attrs: map[string]*Attr{}}
+		h.state[id] = in
+		h.sorted = append(h.sorted, in)
+		h.unsorted = true
 	}
-	a := m[name]
+	in.fresh = false
+	a := in.attrs[name]
 	if a == nil {
 		a = &Attr{}
-		m[name] = a
+		in.attrs[name] = a
 	}
 	return a
 }
@@ -125,7 +142,12 @@ func (h *Interval) change(ev *schemas.Event, a *schemas.Attr, out []schemas.Hist
 // delete closes the open interval of every attribute of the instrument at
 // the event time.
 func (h *Interval) delete(ev *schemas.Event, out []schemas.HistoryRow) []schemas.HistoryRow {
-	m := h.state[ev.InstrumentID]
+	in := h.state[ev.InstrumentID]
+	if in == nil {
+		return out
+	}
+	in.fresh = false
+	m := in.attrs
 	names := make([]string, 0, len(m))
 	for name := range m {
 		names = append(names, name)

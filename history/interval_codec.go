@@ -3,9 +3,9 @@ package history
 import (
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"pricewatch/ckpt"
 	"pricewatch/schemas"
@@ -29,34 +29,49 @@ func (h *Interval) MarshalBinary() ([]byte, error) {
 	return h.AppendBinary(make([]byte, 0, h.ckptSize+h.ckptSize/8+1024))
 }
 
-// AppendBinary appends the checkpoint of MarshalBinary to b.
+// AppendBinary appends the checkpoint of MarshalBinary to b. An
+// instrument's part is encoded again only when it changed since the last
+// checkpoint.
 func (h *Interval) AppendBinary(b []byte) ([]byte, error) {
 	from := len(b)
 	b = append(b, stateMagic...)
-	b = binary.AppendUvarint(b, uint64(len(h.state)))
-	ids := slices.Sorted(maps.Keys(h.state))
+	b = binary.AppendUvarint(b, uint64(len(h.sorted)))
+	if h.unsorted {
+		slices.SortFunc(h.sorted, func(x, y *instrument) int { return strings.Compare(x.id, y.id) })
+		h.unsorted = false
+	}
 	var names []string
-	for _, id := range ids {
-		attrs := h.state[id]
-		b = ckpt.AppendString(b, id)
-		b = binary.AppendUvarint(b, uint64(len(attrs)))
-		names = names[:0]
-		for name := range attrs {
-			names = append(names, name)
+	for _, in := range h.sorted {
+		if !in.fresh {
+			in.enc, names = in.appendBinary(in.enc[:0], names)
+			in.fresh = true
 		}
-		slices.Sort(names)
-		for _, name := range names {
-			a := attrs[name]
-			b = ckpt.AppendString(b, name)
-			b = binary.AppendVarint(b, a.Seq)
-			b = binary.AppendUvarint(b, uint64(len(a.Points)))
-			for i := range a.Points {
-				b = appendPoint(b, &a.Points[i])
-			}
-		}
+		b = append(b, in.enc...)
 	}
 	h.ckptSize = len(b) - from
 	return b, nil
+}
+
+// appendBinary appends the instrument's part of a checkpoint; names is
+// scratch.
+func (in *instrument) appendBinary(b []byte, names []string) ([]byte, []string) {
+	b = ckpt.AppendString(b, in.id)
+	b = binary.AppendUvarint(b, uint64(len(in.attrs)))
+	names = names[:0]
+	for name := range in.attrs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		a := in.attrs[name]
+		b = ckpt.AppendString(b, name)
+		b = binary.AppendVarint(b, a.Seq)
+		b = binary.AppendUvarint(b, uint64(len(a.Points)))
+		for i := range a.Points {
+			b = appendPoint(b, &a.Points[i])
+		}
+	}
+	return b, names
 }
 
 func appendPoint(b []byte, p *Point) []byte {
@@ -87,9 +102,13 @@ func (h *Interval) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("history: checkpoint state is not %s", stateMagic)
 	}
 	d := ckpt.NewDecoder(b, len(stateMagic), "history: checkpoint state")
-	state := map[string]map[string]*Attr{}
+	state := map[string]*instrument{}
+	var sorted []*instrument
 	for n := d.Count(1); n > 0 && d.Err() == nil; n-- {
 		id := d.String()
+		if state[id] != nil {
+			d.Fail("instrument repeated")
+		}
 		attrs := map[string]*Attr{}
 		for m := d.Count(1); m > 0 && d.Err() == nil; m-- {
 			name := d.String()
@@ -103,12 +122,14 @@ func (h *Interval) UnmarshalBinary(b []byte) error {
 			}
 			attrs[name] = a
 		}
-		state[id] = attrs
+		in := &instrument{id: id, attrs: attrs}
+		state[id] = in
+		sorted = append(sorted, in)
 	}
 	if err := d.End(); err != nil {
 		return err
 	}
-	h.state = state
+	h.state, h.sorted, h.unsorted = state, sorted, true
 	return nil
 }
 
