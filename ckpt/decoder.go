@@ -52,6 +52,7 @@ func (d *Decoder) End() error {
 	return d.err
 }
 
+// Uvarint reads an unsigned varint.
 func (d *Decoder) Uvarint() uint64 {
 	if d.err != nil {
 		return 0
@@ -65,6 +66,7 @@ func (d *Decoder) Uvarint() uint64 {
 	return v
 }
 
+// Varint reads a signed (zig-zag) varint.
 func (d *Decoder) Varint() int64 {
 	if d.err != nil {
 		return 0
@@ -106,6 +108,7 @@ func (d *Decoder) Bytes(n int) []byte {
 // String reads a string of AppendString.
 func (d *Decoder) String() string { return string(d.Bytes(d.Count(1))) }
 
+// Byte reads one byte.
 func (d *Decoder) Byte() byte {
 	if b := d.Bytes(1); b != nil {
 		return b[0]
@@ -113,6 +116,7 @@ func (d *Decoder) Byte() byte {
 	return 0
 }
 
+// Uint32 reads 4 bytes, little-endian.
 func (d *Decoder) Uint32() uint32 {
 	if b := d.Bytes(4); b != nil {
 		return binary.LittleEndian.Uint32(b)
@@ -120,6 +124,7 @@ func (d *Decoder) Uint32() uint32 {
 	return 0
 }
 
+// Uint64 reads 8 bytes, little-endian.
 func (d *Decoder) Uint64() uint64 {
 	if b := d.Bytes(8); b != nil {
 		return binary.LittleEndian.Uint64(b)
