@@ -91,6 +91,17 @@ func (d *Decoder) Count(size int) int {
 	return int(v)
 }
 
+// Count32 reads a count written as 4 bytes, little-endian (for a count
+// patched in after its items), of items of at least size bytes each.
+func (d *Decoder) Count32(size int) int {
+	v := d.Uint32()
+	if uint64(v) > uint64(d.Left()/size) {
+		d.Fail("count beyond the end")
+		return 0
+	}
+	return int(v)
+}
+
 // Bytes returns the next n bytes, aliasing the input; nil after a problem.
 func (d *Decoder) Bytes(n int) []byte {
 	if d.err != nil {

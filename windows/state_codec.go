@@ -137,28 +137,28 @@ func decodeSnapshot(b []byte) (*snapshot, error) {
 		d.Fail("bad flags")
 	}
 	s.MaxSeen, s.Watermark, s.EarlyNext = d.Varint(), d.Varint(), d.Varint()
-	s.Stamp = uint32(readInt(d, 0, math.MaxUint32))
+	s.Stamp = uint32(uvarintMax(d, math.MaxUint32))
 	for n := d.Count(1); n > 0 && d.Err() == nil; n-- {
 		s.Instruments = append(s.Instruments, d.String())
 	}
 	for n := d.Count(5); n > 0 && d.Err() == nil; n-- {
 		ps := paneSetSnap{CloseC: d.Varint(), PurgeW: d.Varint()}
-		for k := count32(d, 2+aggSize+3); k > 0 && d.Err() == nil; k-- {
-			p := paneSnap{Slot: int32(readInt(d, 0, math.MaxInt32)), K: d.Varint(), A: readAgg(d)}
-			p.Touch = uint32(readInt(d, 0, math.MaxUint32))
-			p.WRev = int32(readInt(d, math.MinInt32, math.MaxInt32))
-			p.WLate = int32(readInt(d, math.MinInt32, math.MaxInt32))
+		for k := d.Count32(2 + aggSize + 3); k > 0 && d.Err() == nil; k-- {
+			p := paneSnap{Slot: int32(uvarintMax(d, math.MaxInt32)), K: d.Varint(), A: readAgg(d)}
+			p.Touch = uint32(uvarintMax(d, math.MaxUint32))
+			p.WRev = varint32(d)
+			p.WLate = varint32(d)
 			ps.Panes = append(ps.Panes, p)
 		}
 		s.PaneSets = append(s.PaneSets, ps)
 	}
 	for n := d.Count(4); n > 0 && d.Err() == nil; n-- {
 		var list []sessSnap
-		for k := count32(d, 1+aggSize+4); k > 0 && d.Err() == nil; k-- {
-			x := sessSnap{Slot: int32(readInt(d, 0, math.MaxInt32)), A: readAgg(d)}
-			x.Rev = int32(readInt(d, math.MinInt32, math.MaxInt32))
+		for k := d.Count32(1 + aggSize + 4); k > 0 && d.Err() == nil; k-- {
+			x := sessSnap{Slot: int32(uvarintMax(d, math.MaxInt32)), A: readAgg(d)}
+			x.Rev = varint32(d)
 			x.Late = d.Varint()
-			x.Touch = uint32(readInt(d, 0, math.MaxUint32))
+			x.Touch = uint32(uvarintMax(d, math.MaxUint32))
 			switch d.Byte() {
 			case 0:
 			case 1:
@@ -176,33 +176,22 @@ func decodeSnapshot(b []byte) (*snapshot, error) {
 	return s, nil
 }
 
-// readInt reads a varint (uvarint when lo is 0) and checks it is in
-// [lo, hi].
-func readInt(d *ckpt.Decoder, lo, hi int64) int64 {
-	var v int64
-	if lo == 0 {
-		u := d.Uvarint()
-		if u > uint64(hi) {
-			d.Fail("value out of range")
-			return 0
-		}
-		v = int64(u)
-	} else {
-		v = d.Varint()
-	}
-	if v < lo || v > hi {
+// uvarintMax reads an unsigned varint of at most hi.
+func uvarintMax(d *ckpt.Decoder, hi uint64) uint64 {
+	v := d.Uvarint()
+	if v > hi {
 		d.Fail("value out of range")
 		return 0
 	}
 	return v
 }
 
-// count32 reads a 4-byte count of items of at least size bytes each.
-func count32(d *ckpt.Decoder, size int) int {
-	n := int(d.Uint32())
-	if n > d.Left()/size {
-		d.Fail("count larger than the bytes left")
+// varint32 reads a signed varint that fits in an int32.
+func varint32(d *ckpt.Decoder) int32 {
+	v := d.Varint()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		d.Fail("value out of range")
 		return 0
 	}
-	return n
+	return int32(v)
 }
