@@ -94,9 +94,9 @@ func (h *Interval) tracked(name string) bool {
 	return t
 }
 
-// attr returns the state of an attribute of an instrument, created if need
-// be, and marks the instrument changed.
-func (h *Interval) attr(id, name string) *Attr {
+// attr returns an instrument and the state of one of its attributes, created
+// if need be.
+func (h *Interval) attr(id, name string) (*instrument, *Attr) {
 	in := h.state[id]
 	if in == nil {
 		in = &instrument{id: id, attrs: map[string]*Attr{}}
@@ -104,19 +104,18 @@ func (h *Interval) attr(id, name string) *Attr {
 		h.sorted = append(h.sorted, in)
 		h.unsorted = true
 	}
-	in.fresh = false
 	a := in.attrs[name]
 	if a == nil {
 		a = &Attr{}
 		in.attrs[name] = a
 	}
-	return a
+	return in, a
 }
 
 // change inserts or overwrites the point at ev.EventTime and re-emits the
 // rows whose interval it touched: the new one and the one before it.
 func (h *Interval) change(ev *schemas.Event, a *schemas.Attr, out []schemas.HistoryRow) []schemas.HistoryRow {
-	st := h.attr(ev.InstrumentID, a.Name)
+	in, st := h.attr(ev.InstrumentID, a.Name)
 	t := ev.EventTime
 	i, found := slices.BinarySearchFunc(st.Points, t, func(p Point, t int64) int { return cmpInt(p.ValidFrom, t) })
 	if found {
@@ -126,6 +125,7 @@ func (h *Interval) change(ev *schemas.Event, a *schemas.Attr, out []schemas.Hist
 	} else if i > 0 && !st.Points[i-1].Deleted && st.Points[i-1].Value.Equal(a.Value) {
 		return out // same value as the interval it falls in: no change
 	}
+	in.fresh = false // its checkpoint part is encoded again
 	st.Seq++
 	p := Point{ValidFrom: t, Value: a.Value, Op: ev.Op, Seq: st.Seq, Partition: ev.Partition, Offset: ev.Offset}
 	if found {

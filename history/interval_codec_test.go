@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"testing"
 
@@ -122,5 +123,47 @@ func BenchmarkIntervalCheckpoint(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestIntervalCheckpointReusesOnlyUnchanged checkpoints after every event of
+// a stream with repeated, changed, new and deleted values: the checkpoint,
+// which reuses the parts of unchanged instruments, must equal one encoded
+// from scratch.
+func TestIntervalCheckpointReusesOnlyUnchanged(t *testing.T) {
+	h := NewInterval(DefaultSpec())
+	num := func(v float64) schemas.Value { return schemas.Value{Kind: schemas.KindNumber, Num: v} }
+	var buf []byte
+	for i := range 400 {
+		ev := schemas.Event{InstrumentID: fmt.Sprintf("I%d", i*7%13), EventTime: int64(i % 50), Offset: int64(i)}
+		switch i % 5 {
+		case 0, 1: // mostly the value it already has
+			ev.Attrs = []schemas.Attr{{Name: "base_price", Value: num(float64(i % 3))}}
+		case 2:
+			ev.Attrs = []schemas.Attr{{Name: "par_value", Value: num(100)}, {Name: "sector", Value: schemas.Value{Kind: schemas.KindString, Str: "x"}}}
+		case 3:
+			ev.Attrs = []schemas.Attr{{Name: "price", Value: num(float64(i))}} // not tracked
+		case 4:
+			if i%3 == 0 {
+				ev.Op = schemas.OpDelete
+			} else {
+				ev.Attrs = []schemas.Attr{{Name: "base_price", Value: num(float64(i))}}
+			}
+		}
+		h.Process(&ev, nil)
+		var err error
+		if buf, err = h.AppendBinary(buf[:0]); err != nil {
+			t.Fatal(err)
+		}
+		scratch := binary.AppendUvarint([]byte(stateMagic), uint64(len(h.sorted)))
+		for _, in := range h.sorted { // sorted by the checkpoint above
+			scratch, _ = in.appendBinary(scratch, nil)
+		}
+		if !bytes.Equal(buf, scratch) {
+			t.Fatalf("after event %d the checkpoint differs from one encoded from scratch", i)
+		}
+	}
+	if h.Instruments() != 13 {
+		t.Fatalf("%d instruments, want 13", h.Instruments())
 	}
 }
