@@ -63,23 +63,6 @@ func (e *Engine) MarshalBinary() ([]byte, error) {
 	return e.AppendBinary(make([]byte, 0, e.ckptSize+e.ckptSize/8+1024))
 }
 
-// snapshot returns the engine's state as the struct that earlier versions
-// wrote with gob.
-func (e *Engine) snapshot() *snapshot {
-	snap := &snapshot{
-		Version: snapshotVersion, Config: e.spec.fingerprint(), Seen: e.seen,
-		MaxSeen: e.maxSeen, Watermark: e.wm, EarlyNext: e.earlyNext, Stamp: e.stamp,
-		Instruments: e.in.Strings(),
-	}
-	for _, ps := range e.panes {
-		snap.PaneSets = append(snap.PaneSets, ps.snapshot())
-	}
-	for _, st := range e.sess {
-		snap.Sessions = append(snap.Sessions, st.snapshot())
-	}
-	return snap
-}
-
 // UnmarshalBinary replaces the engine's state with a checkpoint taken by
 // MarshalBinary (or by the gob form of earlier versions) from an engine with
 // the same attributes, timezone and windows. A damaged checkpoint is an
@@ -140,17 +123,6 @@ func (e *Engine) restore(snap *snapshot) error {
 	return nil
 }
 
-func (ps *paneSet) snapshot() paneSetSnap {
-	out := paneSetSnap{CloseC: ps.closeC, PurgeW: ps.purgeW}
-	for slot, h := range ps.head {
-		for i := h; i >= 0; i = ps.panes[i].next { // oldest first
-			p := &ps.panes[i]
-			out.Panes = append(out.Panes, paneSnap{int32(slot), p.k, p.agg, p.touch, p.wrev, p.wlate})
-		}
-	}
-	return out
-}
-
 // maxRingSpan bounds the pane indices a restored pane set spans (a damaged
 // checkpoint must not make the ring allocate without bound). A live set spans
 // (out-of-orderness + allowed lateness) / slide + size / slide panes.
@@ -176,17 +148,6 @@ func (ps *paneSet) restore(s *paneSetSnap, stamp uint32, limit int32, seen bool,
 		}
 	}
 	return nil
-}
-
-func (st *sessSet) snapshot() []sessSnap {
-	var out []sessSnap
-	for slot, h := range st.head {
-		for i := h; i >= 0; i = st.ss[i].next {
-			s := &st.ss[i]
-			out = append(out, sessSnap{int32(slot), s.agg, s.rev, s.late, s.touch, s.closed})
-		}
-	}
-	return out
 }
 
 func (st *sessSet) restore(e *Engine, list []sessSnap, limit int32) error {

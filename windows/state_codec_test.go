@@ -100,3 +100,42 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// snapshot returns the engine's state as the struct that earlier versions
+// wrote with gob, built as they built it, for TestCheckpointGobStillLoads.
+func (e *Engine) snapshot() *snapshot {
+	snap := &snapshot{
+		Version: snapshotVersion, Config: e.spec.fingerprint(), Seen: e.seen,
+		MaxSeen: e.maxSeen, Watermark: e.wm, EarlyNext: e.earlyNext, Stamp: e.stamp,
+		Instruments: e.in.Strings(),
+	}
+	for _, ps := range e.panes {
+		snap.PaneSets = append(snap.PaneSets, ps.snapshot())
+	}
+	for _, st := range e.sess {
+		snap.Sessions = append(snap.Sessions, st.snapshot())
+	}
+	return snap
+}
+
+func (ps *paneSet) snapshot() paneSetSnap {
+	out := paneSetSnap{CloseC: ps.closeC, PurgeW: ps.purgeW}
+	for slot, h := range ps.head {
+		for i := h; i >= 0; i = ps.panes[i].next { // oldest first
+			p := &ps.panes[i]
+			out.Panes = append(out.Panes, paneSnap{int32(slot), p.k, p.agg, p.touch, p.wrev, p.wlate})
+		}
+	}
+	return out
+}
+
+func (st *sessSet) snapshot() []sessSnap {
+	var out []sessSnap
+	for slot, h := range st.head {
+		for i := h; i >= 0; i = st.ss[i].next {
+			s := &st.ss[i]
+			out = append(out, sessSnap{int32(slot), s.agg, s.rev, s.late, s.touch, s.closed})
+		}
+	}
+	return out
+}
