@@ -264,6 +264,11 @@ offsets.topic.num.partitions=1
 transaction.state.log.num.partitions=1
 # Consumer groups start right away instead of waiting 3s for more members.
 group.initial.rebalance.delay.ms=0
+# A transaction begun right after the previous commit finds its partitions
+# still being marked; the broker retries adding them after this backoff
+# (Kafka's default 20 ms, which an alert transaction per poll would wait
+# every time; see README "Operation").
+add.partitions.to.txn.retry.backoff.ms=1
 # auto.create.topics.enable is left at Kafka's default (true).
 EOF
   if scram_enabled; then
