@@ -48,9 +48,11 @@ type paneSet struct {
 	touched []int32  // panes touched since the last early emission
 	mark    []uint32 // per slot, de-duplicates slots while closing
 	stamp   uint32
-	had     []bool   // scratch for addLate
-	run     []int32  // scratch for merge
-	refs    []winRef // scratch for early
+	had     []bool              // scratch for addLate
+	run     []int32             // scratch for merge
+	closing []int32             // scratch for closeHopping: the slots that close
+	runs    [closeGroup][]int32 // scratch for closeSlots: each slot's panes
+	refs    []winRef            // scratch for early
 }
 
 // winRef names a window of a slot by its first pane.
@@ -228,9 +230,21 @@ func (ps *paneSet) merge(slot int32, s, q int64) agg {
 			ps.run = append(ps.run, i)
 		}
 	}
+	return ps.fold(ps.run, s, q)
+}
+
+// fold returns the aggregate of the panes s..q in run, a slot's panes oldest
+// first, folded newest first.
+func (ps *paneSet) fold(run []int32, s, q int64) agg {
 	var a agg
-	for j := len(ps.run) - 1; j >= 0; j-- {
-		a.merge(&ps.panes[ps.run[j]].agg)
+	for j := len(run) - 1; j >= 0; j-- {
+		p := &ps.panes[run[j]]
+		if p.k < s {
+			break
+		}
+		if p.k <= q {
+			a.merge(&p.agg)
+		}
 	}
 	return a
 }
