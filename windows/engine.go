@@ -1,11 +1,9 @@
 package windows
 
 import (
-	"cmp"
 	"math"
 	"math/bits"
 	"slices"
-	"strings"
 	"time"
 
 	"pricewatch/schemas"
@@ -71,36 +69,17 @@ type Engine struct {
 	hasVol bool
 
 	// set during Process and Flush
-	out   *Output
-	srcP  int32
-	srcO  int64
-	order []sortEntry
-	tmp   []schemas.WindowBar
-	keys  []barKey // sort key of each bar appended since begin
+	out  *Output
+	srcP int32
+	srcO int64
+	keys []barKey // sort key of each bar appended since begin
+	sort barSorter
 
 	// ranks order instruments and attributes by name, so that sorting bars
 	// compares integers; instruments are ranked again when new ones came.
 	rank     []int32 // by instrument index
 	ranked   int     // instruments ranked
 	attrRank []int32 // by attribute index
-}
-
-// barKey is a bar's sort key: (end, start, instrument, attribute, kind).
-type barKey struct {
-	end, start int64
-	slot       int32
-	kind       int32
-}
-
-// kindRank orders window kinds by name.
-func kindRank(kind string) int32 {
-	switch kind {
-	case kindHopping:
-		return 0
-	case kindSession:
-		return 1
-	}
-	return 2 // kindTumbling
 }
 
 // NewEngine validates s and returns an empty engine for one lane.
@@ -278,60 +257,4 @@ func (e *Engine) late(slot int32, t int64, x float64, start, end int64, reason s
 		WindowStart: start, WindowEnd: end, Watermark: e.wm, Reason: reason,
 		SrcPartition: e.srcP, SrcOffset: e.srcO,
 	})
-}
-
-// sortBars sorts rows, the bars appended since begin, by (WindowEnd,
-// WindowStart, InstrumentID, Attribute, WindowKind) through a permutation, to
-// move each row only twice. Names are compared through their ranks, packed
-// with the kind into one integer.
-func (e *Engine) sortBars(rows []schemas.WindowBar) {
-	e.rankInstruments()
-	e.order = e.order[:0]
-	for i := range rows {
-		k := &e.keys[i]
-		names := uint64(e.rank[k.slot/e.nA])<<34 | uint64(e.attrRank[k.slot%e.nA])<<2 | uint64(k.kind)
-		e.order = append(e.order, sortEntry{end: k.end, start: k.start, names: names, i: int32(i)})
-	}
-	slices.SortFunc(e.order, func(a, b sortEntry) int {
-		if a.end != b.end {
-			return cmp.Compare(a.end, b.end)
-		}
-		if a.start != b.start {
-			return cmp.Compare(a.start, b.start)
-		}
-		if a.names != b.names {
-			return cmp.Compare(a.names, b.names)
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	e.tmp = append(e.tmp[:0], rows...)
-	for i, o := range e.order {
-		rows[i] = e.tmp[o.i]
-	}
-	clear(e.tmp) // drop string references
-}
-
-// sortEntry is a bar's sort key and its position.
-type sortEntry struct {
-	end, start int64
-	names      uint64 // instrument rank, attribute rank, kind rank
-	i          int32
-}
-
-// rankInstruments ranks the instruments by id, when some are new.
-func (e *Engine) rankInstruments() {
-	names := e.in.Strings()
-	if e.ranked == len(names) {
-		return
-	}
-	byName := make([]int32, len(names))
-	for i := range byName {
-		byName[i] = int32(i)
-	}
-	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
-	e.rank = slices.Grow(e.rank[:0], len(names))[:len(names)]
-	for r, i := range byName {
-		e.rank[i] = int32(r)
-	}
-	e.ranked = len(names)
 }
