@@ -63,6 +63,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			path = strings.ReplaceAll(path, "{command}", c.name)
 			defer profile(path, stderr)()
 		}
+		if path := os.Getenv("PRICEWATCH_MEMPROFILE"); path != "" {
+			defer memProfile(strings.ReplaceAll(path, "{command}", c.name), stderr)
+		}
 		err := c.run(ctx, e, args[1:])
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -154,6 +157,21 @@ func profile(path string, stderr io.Writer) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// memProfile writes the allocations made so far to path
+// (PRICEWATCH_MEMPROFILE=FILE, read with `go tool pprof -sample_index=alloc_space`).
+func memProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pricewatch: cannot write the allocation profile to %q: %v\n", path, err)
+	}
 }
 
 // newLogger logs text to a terminal and JSON lines otherwise (for log

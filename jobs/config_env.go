@@ -18,7 +18,7 @@ import (
 const EnvPrefix = "PRICEWATCH_"
 
 // envNotConfig are PRICEWATCH_ variables that are not config keys.
-var envNotConfig = []string{"PRICEWATCH_CPUPROFILE", "PRICEWATCH_LOG_LEVEL", "PRICEWATCH_ARTIFACTS",
+var envNotConfig = []string{"PRICEWATCH_CPUPROFILE", "PRICEWATCH_MEMPROFILE", "PRICEWATCH_LOG_LEVEL", "PRICEWATCH_ARTIFACTS",
 	"PRICEWATCH_KAFKA_", "PRICEWATCH_NO_BROWSER"}
 
 // applyEnv sets the config keys named by PRICEWATCH_* variables of environ
