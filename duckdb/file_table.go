@@ -40,15 +40,30 @@ func (s *Store) committedRows(table string) string {
 	WHERE filename IN (SELECT path FROM _pricewatch_files WHERE table_name = %s)`, quote(glob), quote(table))
 }
 
-// addFile lists one committed file of a file table.
-func addFile(ctx context.Context, tx *sql.Tx, f TableFile, partition int32) error {
-	path, err := filepath.Abs(f.Path)
-	if err == nil {
-		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO _pricewatch_files VALUES (?, ?, ?, ?)`,
-			f.Table.Name, path, partition, f.Rows)
+// addFiles lists the committed files of file tables among files, in one
+// statement.
+func addFiles(ctx context.Context, tx *sql.Tx, files []TableFile, partition int32) error {
+	var q strings.Builder
+	for _, f := range files {
+		if !fileTable(f.Table) {
+			continue
+		}
+		path, err := filepath.Abs(f.Path)
+		if err != nil {
+			return fmt.Errorf("duckdb: cannot add %q to %s: %w", f.Path, f.Table.Name, err)
+		}
+		if q.Len() == 0 {
+			q.WriteString("INSERT OR REPLACE INTO _pricewatch_files VALUES ")
+		} else {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "(%s, %s, %d, %d)", quote(f.Table.Name), quote(path), partition, f.Rows)
 	}
-	if err != nil {
-		return fmt.Errorf("duckdb: cannot add %q to %s: %w", f.Path, f.Table.Name, err)
+	if q.Len() == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, q.String()); err != nil {
+		return fmt.Errorf("duckdb: cannot list the files of partition %d: %w", partition, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,9 +15,13 @@ import (
 // TestFileTablesShowCommittedFilesOnly writes anomalies for three epochs:
 // the first committed, the second committed twice (a replay writes the same
 // file again), the third written but never committed. The view holds the
-// rows of the first two once each, and Anomalies returns them in order.
+// rows of the first two once each, and Anomalies returns them in order. The
+// folder's name has a quote, which the SQL of the listing and views escapes.
 func TestFileTablesShowCommittedFilesOnly(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "it's")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	s, err := Open(filepath.Join(dir, FileName), schemas.Tables, nil)

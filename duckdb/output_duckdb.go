@@ -88,8 +88,10 @@ func OpenReadOnly(path string) (*sql.DB, error) {
 func (s *Store) create(tables []*schemas.Table, views []string) error {
 	// The job's own use of DuckDB is loading one epoch at a time: bound its
 	// buffer pool so that the process's memory stays flat (DuckDB's default
-	// is 80% of RAM).
-	for _, q := range []string{"SET memory_limit = '512MB'", "SET checkpoint_threshold = '256MB'", checkpointsDDL, epochsDDL, filesDDL} {
+	// is 80% of RAM), and run its statements on the calling thread (the
+	// statements of a commit are small; handing them to worker threads cost
+	// more than running them, on cores the lanes need).
+	for _, q := range []string{"SET memory_limit = '512MB'", "SET threads = 1", "SET checkpoint_threshold = '256MB'", checkpointsDDL, epochsDDL, filesDDL} {
 		if _, err := s.db.Exec(q); err != nil {
 			return fmt.Errorf("cannot run %q: %w", firstLine(q), err)
 		}
@@ -250,14 +252,14 @@ func (s *Store) commit(ctx context.Context, e *Epoch, file string) error {
 	for _, f := range e.Files {
 		rows += f.Rows
 		if fileTable(f.Table) {
-			if err := addFile(ctx, tx, f, e.Partition); err != nil {
-				return err
-			}
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, insertSQL(f)); err != nil {
 			return fmt.Errorf("duckdb: cannot load %q into %s: %w", f.Path, f.Table.Name, err)
 		}
+	}
+	if err := addFiles(ctx, tx, e.Files, e.Partition); err != nil {
+		return err
 	}
 	c := e.Checkpoint
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO _pricewatch_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)`,
