@@ -28,7 +28,6 @@ type Job struct {
 	stats    Stats
 	onCommit func(partition int32, next int64) // called after each epoch commit
 	alerts   *kafka.Alerts                     // nil unless alerts.topic is set (run only)
-	pub      *publisher                        // publishes to alerts; nil with it
 	sink     *sink
 	metrics  *metrics.Metrics // nil when metrics are off
 	// histTables are the history tables of history.tables (beside attr_history).

@@ -255,7 +255,7 @@ func (l *lane) commit(ctx context.Context) error {
 		return err
 	}
 	if b, ok := l.newAlerts(); ok {
-		if err := j.pub.add(b); err != nil {
+		if err := j.alerts.Publish(ctx, b.Partition, b.Rows, b.Next); err != nil {
 			return err
 		}
 	}

@@ -97,12 +97,6 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 			return nil, err
 		}
 		defer j.alerts.Close()
-		j.pub = newPublisher(j.alerts, func(t time.Time) { j.observe("alerts", t) })
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			j.pub.close(ctx)
-		}()
 	}
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Source.Brokers...),
@@ -240,7 +234,7 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	if err := errors.Join(errs...); err != nil {
 		return false, err
 	}
-	if err := r.publishAlerts(); err != nil {
+	if err := r.publishAlerts(ctx); err != nil {
 		return false, err
 	}
 	// Epochs due by wall time commit in parallel: snapshotting a lane's
@@ -269,21 +263,28 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	return r.atEnd(ctx)
 }
 
-// publishAlerts hands the anomalies the lanes found in this poll to the
-// publisher, which sends them in its next transaction without waiting for
-// their epochs to be durable (see kafka.Alerts), while the loop goes on.
-func (r *runner) publishAlerts() error {
-	if r.job.pub == nil {
+// publishAlerts publishes the anomalies the lanes found in this poll, in one
+// transaction, without waiting for their epochs to be durable (see
+// kafka.Alerts).
+func (r *runner) publishAlerts(ctx context.Context) error {
+	if r.job.alerts == nil {
 		return nil
 	}
+	var bs []kafka.AlertBatch
 	for _, p := range r.owned() {
 		if b, ok := r.lanes[p].newAlerts(); ok {
-			if err := r.job.pub.add(b); err != nil {
-				return err
-			}
+			bs = append(bs, b)
 		}
 	}
-	return r.job.pub.failure()
+	if len(bs) == 0 {
+		return nil
+	}
+	t := time.Now()
+	if err := r.job.alerts.PublishAll(ctx, bs); err != nil {
+		return err
+	}
+	r.job.observe("alerts", t)
+	return nil
 }
 
 // atEnd reports whether the group has consumed every partition up to the end
@@ -363,11 +364,6 @@ func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
 		return nil, err
 	}
 	if r.job.alerts != nil {
-		// What this member queued for the partition goes out first: the
-		// progress read next must be the published one.
-		if err := r.job.pub.wait(ctx); err != nil {
-			return nil, err
-		}
 		if err := r.job.publishAlerts(ctx, p, l.next); err != nil {
 			return nil, err
 		}
@@ -479,11 +475,6 @@ func (r *runner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int3
 	if err := r.job.sink.wait(); err != nil && r.fail == nil {
 		r.fail = err
 	}
-	if r.job.pub != nil { // the next owner reads the progress: publish first
-		if err := r.job.pub.wait(ctx); err != nil && r.fail == nil {
-			r.fail = err
-		}
-	}
 	if err := r.commitOffsets(ctx); err != nil && r.fail == nil {
 		r.fail = err
 	}
@@ -497,9 +488,6 @@ func (r *runner) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	defer r.mu.Unlock()
 	for _, p := range m[r.cfg.Source.Topic] {
 		delete(r.lanes, p)
-	}
-	if r.job.pub != nil {
-		r.job.pub.drop(m[r.cfg.Source.Topic])
 	}
 	r.log.Warn("partitions lost", "partitions", m[r.cfg.Source.Topic])
 }
@@ -520,9 +508,6 @@ func (r *runner) stop(atEnd bool) error {
 		}
 	}
 	err = errors.Join(err, r.job.sink.wait(), r.commitOffsets(ctx))
-	if r.job.pub != nil {
-		err = errors.Join(err, r.job.pub.close(ctx))
-	}
 	r.mu.Unlock()
 	r.cl.LeaveGroupContext(ctx)
 	return err
