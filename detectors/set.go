@@ -216,6 +216,19 @@ func (s *Set) Observe(ev *schemas.Event, wm int64, out []schemas.Anomaly) []sche
 	return out
 }
 
+// Heartbeat shows the detectors a heartbeat (schemas.OpHeartbeat): the lane
+// watermark moved to wm without an instrument's event. Only stale watches the
+// clock, so only it acts: it flags the instruments whose deadline the
+// watermark passed, as a quiet partition's heartbeats reveal them.
+func (s *Set) Heartbeat(ev *schemas.Event, wm int64, out []schemas.Anomaly) []schemas.Anomaly {
+	for _, d := range s.evDets {
+		if st, ok := d.(*stale); ok {
+			out = st.observe(-1, 0, ev, wm, out) // a heartbeat is no upsert or delete: the sweep only
+		}
+	}
+	return out
+}
+
 // lookup returns the number of an instrument, adding it on first sight.
 func (s *Set) lookup(id string) int32 {
 	ix := s.hot

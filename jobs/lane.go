@@ -173,6 +173,10 @@ func (l *lane) apply(key, raw []byte, offset int64) {
 		l.deadLetter(raw, offset, reason)
 		return
 	}
+	if ev.Op == schemas.OpHeartbeat {
+		l.heartbeat(ev)
+		return
+	}
 	l.win.Process(ev, &l.wout)
 	wm := l.win.Watermark()
 	l.batch.Anomalies = l.det.Observe(ev, wm, l.batch.Anomalies)
@@ -180,6 +184,17 @@ func (l *lane) apply(key, raw []byte, offset int64) {
 	l.batch.History = l.hist.Process(ev, l.batch.History)
 	l.lay.Advance(wm, ev.Partition, ev.Offset)
 	l.lay.Process(ev)
+}
+
+// heartbeat moves the lane clock without an instrument's event: windows
+// close, early rows come, stale instruments are flagged, and the history
+// layouts advance, as an event at that time would make them.
+func (l *lane) heartbeat(ev *schemas.Event) {
+	l.win.Heartbeat(ev, &l.wout)
+	wm := l.win.Watermark()
+	l.batch.Anomalies = l.det.Heartbeat(ev, wm, l.batch.Anomalies)
+	l.takeWindows()
+	l.lay.Advance(wm, ev.Partition, ev.Offset)
 }
 
 // decode decodes a record with the source's format. skip reports a record

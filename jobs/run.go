@@ -48,6 +48,8 @@ type runner struct {
 	// start is fresh for the first assignment only).
 	adjusted bool
 
+	heard map[int32]time.Time // wall time of each partition's last record, with windows.idle_timeout
+
 	pmu     sync.Mutex      // guards pending: the sink reports from its own goroutine
 	pending map[int32]int64 // offsets to commit to Kafka after their epoch is durable
 }
@@ -66,7 +68,8 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 		return nil, err
 	}
 	defer j.Close()
-	r := &runner{job: j, cfg: cfg, opts: opts, log: opts.Log, lanes: map[int32]*lane{}, pending: map[int32]int64{}}
+	r := &runner{job: j, cfg: cfg, opts: opts, log: opts.Log, lanes: map[int32]*lane{}, pending: map[int32]int64{},
+		heard: map[int32]time.Time{}}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -112,6 +115,7 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 		kgo.OnPartitionsRevoked(r.revoked),
 		kgo.OnPartitionsLost(r.lost),
 		kgo.AdjustFetchOffsetsFn(r.adjust),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), // heartbeats name their partition
 	}, opts.ClientOpts...)
 	if cfg.Source.InstanceID != "" {
 		kopts = append(kopts, kgo.InstanceID(cfg.Source.InstanceID))
@@ -235,6 +239,9 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 		return false, err
 	}
 	if err := r.publishAlerts(ctx); err != nil {
+		return false, err
+	}
+	if err := r.heartbeats(ctx, fs, time.Now()); err != nil {
 		return false, err
 	}
 	// Epochs due by wall time commit in parallel: snapshotting a lane's

@@ -130,8 +130,24 @@ func (d *Decoder) Decode(raw []byte, ev *Event) error {
 	switch {
 	case d.err != nil:
 		return d.err
+	case ev.Op == OpHeartbeat:
+		return heartbeatError(seen, ev)
 	case seen&fieldInstrument == 0:
 		return &DecodeError{Reason: `missing required field "instrument_id"`}
+	case seen&fieldEventTime == 0:
+		return &DecodeError{Reason: `missing required field "event_time"`}
+	}
+	return nil
+}
+
+// heartbeatError checks a heartbeat: an event_time and nothing else but op
+// (and seq, which it ignores).
+func heartbeatError(seen uint8, ev *Event) error {
+	switch {
+	case seen&fieldInstrument != 0:
+		return &DecodeError{Reason: `a heartbeat ("op": "heartbeat") has no "instrument_id"`}
+	case len(ev.Attrs) > 0:
+		return &DecodeError{Reason: `a heartbeat ("op": "heartbeat") has no attributes, got ` + strconv.Quote(ev.Attrs[0].Name)}
 	case seen&fieldEventTime == 0:
 		return &DecodeError{Reason: `missing required field "event_time"`}
 	}
@@ -366,10 +382,13 @@ func (d *Decoder) op(tok jsonToken, ev *Event) {
 		case "delete":
 			ev.Op = OpDelete
 			return
+		case "heartbeat":
+			ev.Op = OpHeartbeat
+			return
 		}
 		got = reasonQuote(tok.b)
 	}
-	d.fail(`field "op": want "upsert", "correct" or "delete", got ` + got)
+	d.fail(`field "op": want "upsert", "correct", "delete" or "heartbeat", got ` + got)
 }
 
 // attr appends the attribute called name to attrs, or records in d.err why it

@@ -174,6 +174,11 @@ var decodeTests = []struct {
 		want: Event{InstrumentID: "a", Attrs: []Attr{strAttr("name", strings.Repeat("x", 40))}},
 	},
 	{
+		name: "heartbeat",
+		in:   `{"event_time":"2026-01-15T09:00:00Z","op":"heartbeat","seq":7}`,
+		want: Event{EventTime: utc(2026, 1, 15, 9, 0, 0, 0), Op: OpHeartbeat, Seq: 7, HasSeq: true},
+	},
+	{
 		name: "empty attribute name",
 		in:   `{"instrument_id":"a","event_time":0,"":1}`,
 		want: Event{InstrumentID: "a", Attrs: []Attr{numAttr("", 1)}},
@@ -232,6 +237,9 @@ func checkEvent(t *testing.T, got, want *Event) {
 var decodeErrorTests = []struct{ in, reason string }{
 	{`{"instrument_id" "x"}`, `invalid JSON at byte 17: expected ':' after object key`},
 	{`{"event_time":0}`, `missing required field "instrument_id"`},
+	{`{"op":"heartbeat"}`, `missing required field "event_time"`},
+	{`{"op":"heartbeat","event_time":0,"instrument_id":"a"}`, `a heartbeat ("op": "heartbeat") has no "instrument_id"`},
+	{`{"event_time":0,"op":"heartbeat","price":1}`, `a heartbeat ("op": "heartbeat") has no attributes, got "price"`},
 	{`{"instrument_id":"a"}`, `missing required field "event_time"`},
 	{`{}`, `missing required field "instrument_id"`},
 	{`{"instrument_id":5,"event_time":0}`, `field "instrument_id": want a non-empty string, got number`},
@@ -272,8 +280,8 @@ var decodeErrorTests = []struct{ in, reason string }{
 	{`{"instrument_id":"a","event_time":9223372036854776}`,
 		`field "event_time": cannot parse 9223372036854776 as an RFC 3339 time, a date (YYYY-MM-DD) or epoch milliseconds`},
 	{`{"instrument_id":"a","event_time":true}`, `field "event_time": want a string or an integer, got boolean`},
-	{`{"instrument_id":"a","event_time":0,"op":"merge"}`, `field "op": want "upsert", "correct" or "delete", got "merge"`},
-	{`{"instrument_id":"a","event_time":0,"op":1}`, `field "op": want "upsert", "correct" or "delete", got number`},
+	{`{"instrument_id":"a","event_time":0,"op":"merge"}`, `field "op": want "upsert", "correct", "delete" or "heartbeat", got "merge"`},
+	{`{"instrument_id":"a","event_time":0,"op":1}`, `field "op": want "upsert", "correct", "delete" or "heartbeat", got number`},
 	{`{"instrument_id":"a","event_time":0,"seq":"1"}`, `field "seq": want an integer, got string`},
 	{`{"instrument_id":"a","event_time":0,"seq":1.0}`, `field "seq": want a 64-bit integer, got 1.0`},
 	{`{"instrument_id":"a","event_time":0,"seq":9223372036854775808}`, `field "seq": want a 64-bit integer, got 9223372036854775808`},
@@ -627,6 +635,14 @@ func oracleDecode(t *testing.T, raw []byte) (*Event, string) {
 		}
 	}
 	switch {
+	case ev.Op == OpHeartbeat && seen["instrument_id"]:
+		return nil, `a heartbeat ("op": "heartbeat") has no "instrument_id"`
+	case ev.Op == OpHeartbeat && len(ev.Attrs) > 0:
+		return nil, `a heartbeat ("op": "heartbeat") has no attributes, got ` + strconv.Quote(ev.Attrs[0].Name)
+	case ev.Op == OpHeartbeat && !seen["event_time"]:
+		return nil, `missing required field "event_time"`
+	case ev.Op == OpHeartbeat:
+		return ev, ""
 	case !seen["instrument_id"]:
 		return nil, `missing required field "instrument_id"`
 	case !seen["event_time"]:
@@ -752,14 +768,14 @@ func oracleField(ev *Event, seen map[string]bool, key string, v any) string {
 		}
 		ev.Seq, ev.HasSeq = i, true
 	case "op":
-		ops := map[string]Op{"upsert": OpUpsert, "correct": OpCorrect, "delete": OpDelete}
+		ops := map[string]Op{"upsert": OpUpsert, "correct": OpCorrect, "delete": OpDelete, "heartbeat": OpHeartbeat}
 		op, ok := ops[s]
 		if !isStr || !ok {
 			got := oracleKind(v)
 			if isStr {
 				got = reasonQuote([]byte(s))
 			}
-			return `field "op": want "upsert", "correct" or "delete", got ` + got
+			return `field "op": want "upsert", "correct", "delete" or "heartbeat", got ` + got
 		}
 		ev.Op = op
 	default:

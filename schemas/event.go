@@ -10,6 +10,12 @@ const (
 	OpCorrect
 	// OpDelete removes the instrument.
 	OpDelete
+	// OpHeartbeat carries no change: it says that the partition's event time
+	// has reached EventTime, so that windows close while no instrument
+	// trades. It has no instrument and no attributes. `pricewatch run` with
+	// windows.idle_timeout writes heartbeats into a quiet partition of the
+	// input topic; an upstream feed may write them too.
+	OpHeartbeat
 )
 
 // String returns the op's name as it is written in input events.
@@ -19,6 +25,8 @@ func (o Op) String() string {
 		return "correct"
 	case OpDelete:
 		return "delete"
+	case OpHeartbeat:
+		return "heartbeat"
 	default:
 		return "upsert"
 	}

@@ -130,6 +130,25 @@ func (e *Engine) Process(ev *schemas.Event, out *Output) {
 	e.end(mark)
 }
 
+// Heartbeat moves the lane clock to ev.EventTime as an event at that time
+// would, folding nothing into any window: the rows that the new watermark
+// makes final, and early rows when it crosses an early boundary, are
+// appended to out, stamped with ev.Partition/ev.Offset. A heartbeat at or
+// before the lane's newest event time changes nothing. ev must have been
+// admitted (see Admit); its instrument and attributes are ignored.
+func (e *Engine) Heartbeat(ev *schemas.Event, out *Output) {
+	e.begin(out, ev.Partition, ev.Offset)
+	mark := len(out.Bars)
+	if e.observe(ev.EventTime) {
+		e.emitEarly()
+	}
+	e.end(mark)
+}
+
+// MaxEventTime returns the newest event time the lane has seen (events and
+// heartbeats), and false before the first one.
+func (e *Engine) MaxEventTime() (int64, bool) { return e.maxSeen, e.seen }
+
 func (e *Engine) begin(out *Output, p int32, o int64) {
 	e.out, e.srcP, e.srcO = out, p, o
 	e.keys = e.keys[:0]

@@ -118,6 +118,10 @@ func genEvents(rng *rand.Rand, n int, spec Spec, step int64) []schemas.Event {
 		case r == 4 && rng.IntN(10) == 0:
 			t = math.MaxInt64 - rng.Int64N(10)
 		}
+		if rng.IntN(25) == 0 { // a heartbeat: the clock only, as a quiet partition gets them
+			evs = append(evs, schemas.Event{Op: schemas.OpHeartbeat, EventTime: clock + rng.Int64N(3*ooo+1)})
+			continue
+		}
 		k := rng.IntN(len(insts))
 		ev := schemas.Event{InstrumentID: insts[k], EventTime: t, Sym: uint32(k + 1)}
 		if rng.IntN(5) == 0 { // a symbol is a hint: a wrong one changes nothing
@@ -166,8 +170,15 @@ func laneRun(t testing.TB, rng *rand.Rand, spec Spec, evs []schemas.Event) {
 			if !ok {
 				continue
 			}
-			eng.Process(&ev, &out)
-			b, l := ref.process(rev)
+			if ev.Op == schemas.OpHeartbeat {
+				eng.Heartbeat(&ev, &out)
+			} else {
+				eng.Process(&ev, &out)
+			}
+			b, l := ref.process(rev) // the reference takes a heartbeat as an event without attributes
+			if ev.Op == schemas.OpHeartbeat && len(l) > 0 {
+				t.Fatalf("event %d: the reference made late rows of a heartbeat", j)
+			}
 			want.Bars = append(want.Bars, b...)
 			want.Late = append(want.Late, l...)
 			if eng.Watermark() != ref.wm {
@@ -273,7 +284,10 @@ func runProperty(t testing.TB, seed uint64, c propCase, n int) {
 	lanes := 1 + rng.IntN(3)
 	perLane := make([][]schemas.Event, lanes)
 	for i, ev := range evs {
-		l := int(ev.InstrumentID[0]) % lanes
+		l := i % lanes // a heartbeat belongs to one partition, like any record
+		if ev.Op != schemas.OpHeartbeat {
+			l = int(ev.InstrumentID[0]) % lanes
+		}
 		ev.Partition, ev.Offset = int32(l), int64(i)
 		perLane[l] = append(perLane[l], ev)
 	}

@@ -3,6 +3,7 @@ package windows
 import (
 	"fmt"
 	"time"
+	_ "time/tzdata" // windows.timezone works on hosts without a zoneinfo database
 
 	"pricewatch/conf"
 )
@@ -40,6 +41,12 @@ type Spec struct {
 	MaxFuture conf.Duration `yaml:"max_future"`
 	// FutureAction is "reject" (default) or "clamp".
 	FutureAction string `yaml:"future_action"`
+	// IdleTimeout, when > 0, makes `pricewatch run` write a heartbeat into
+	// each of its partitions that has had no record for that long of wall
+	// time, so that the partition's windows close while it is quiet (see
+	// schemas.OpHeartbeat); it needs write access to the input topic.
+	// Default 0: off.
+	IdleTimeout conf.Duration `yaml:"idle_timeout"`
 	// EarlyInterval, when > 0, emits speculative rows of open windows every
 	// time the watermark crosses a multiple of it. Default 0: off.
 	EarlyInterval conf.Duration `yaml:"early_interval"`
@@ -97,6 +104,9 @@ func (s *Spec) Validate() error {
 		if err := checkDur(d.key, d.v, false); err != nil {
 			return err
 		}
+	}
+	if s.IdleTimeout != 0 && (time.Duration(s.IdleTimeout) < time.Second || s.IdleTimeout.Micros() > maxDurMicros) {
+		return conf.Errorf("windows.idle_timeout", s.IdleTimeout, "want 0 (off) or a duration from 1s to 100 years")
 	}
 	if s.FutureAction != "reject" && s.FutureAction != "clamp" {
 		return conf.Errorf("windows.future_action", fmt.Sprintf("%q", s.FutureAction), "want \"reject\" or \"clamp\"")

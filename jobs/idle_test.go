@@ -1,0 +1,133 @@
+package jobs_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pricewatch/conf"
+	"pricewatch/jobs"
+	"pricewatch/schemas"
+)
+
+// TestIdleTimeoutClosesWindows: a partition goes quiet in the middle of a
+// minute. With windows.idle_timeout the run writes heartbeats into it, reads
+// them back, and the minute's bar is emitted without another tick, stamped
+// with the offset of the first heartbeat past the minute. A backfill of the
+// topic, heartbeats included, gives the same rows.
+func TestIdleTimeoutClosesWindows(t *testing.T) {
+	cfg := jobs.DefaultConfig()
+	cfg.Source.Partitions = 2
+	cfg.Windows.OutOfOrderness = 0
+	cfg.Windows.IdleTimeout = conf.Duration(time.Second)
+	cfg.Epoch.Interval = conf.Duration(100 * time.Millisecond)
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.Source.Topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg.Source.Brokers = c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Source.Topic: {0: kgo.NewOffset().AtStart()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	for _, line := range []string{
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:58Z","price":71200,"volume":10}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:59Z","price":71300,"volume":10}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:59.5Z","price":71250,"volume":20}`,
+	} {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: cfg.Source.Topic, Partition: 0, Key: []byte("005930"), Value: []byte(line)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	runOut := t.TempDir()
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := jobs.Run(rctx, cfg, runOut, jobs.RunOpts{})
+		done <- err
+	}()
+	// The first heartbeat past the minute, as the topic holds it.
+	minute := time.Date(2026, 1, 15, 9, 1, 0, 0, time.UTC).UnixMicro()
+	hb := waitHeartbeat(t, cl, minute)
+	waitCommitted(t, cl, cfg.Source.Group, cfg.Source.Topic, hb.Offset+1)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	got := tables(t, runOut)
+	want := []string{"005930 | price | tumbling | 2026-01-15T09:00:00Z | 2026-01-15T09:01:00Z | 71200 | 71300 | 71200 | 71250 | 3 | 213750 | 71250 | 1666.6666666666667 | 40 | 71250 | 2026-01-15T09:00:58Z | 2026-01-15T09:00:59.5Z | 0 | 0 | false | 0 | " +
+		strconv.FormatInt(hb.Offset, 10)}
+	if !slices.Equal(got["window_bars"], want) {
+		t.Fatalf("window_bars:\n got  %q\n want %q", got["window_bars"], want)
+	}
+	if len(got["dead_letters"]) != 0 {
+		t.Fatalf("dead_letters: %q", got["dead_letters"])
+	}
+
+	// The heartbeats are in the log: a backfill of the topic gives the same
+	// bar, closed by the same record (not by its end-of-input flush).
+	backOut := t.TempDir()
+	if _, err := jobs.Backfill(ctx, cfg, backOut, jobs.BackfillInput{Topic: cfg.Source.Topic}); err != nil {
+		t.Fatal(err)
+	}
+	if b := tables(t, backOut)["window_bars"]; !slices.Equal(b, want) {
+		t.Fatalf("backfill window_bars:\n got  %q\n want %q", b, want)
+	}
+}
+
+// waitHeartbeat reads partition 0 until a heartbeat at or after minT, and
+// returns the first such record.
+func waitHeartbeat(t *testing.T, cl *kgo.Client, minT int64) *kgo.Record {
+	t.Helper()
+	dec := schemas.NewDecoder()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		var found *kgo.Record
+		fs.EachRecord(func(r *kgo.Record) {
+			var ev schemas.Event
+			if found == nil && strings.Contains(string(r.Value), "heartbeat") && dec.Decode(r.Value, &ev) == nil &&
+				ev.Op == schemas.OpHeartbeat && ev.EventTime >= minT {
+				found = r
+			}
+		})
+		if found != nil {
+			return found
+		}
+	}
+	t.Fatal("no heartbeat past the minute within 30s")
+	return nil
+}
+
+// waitCommitted waits until the group has committed partition 0 up to next.
+func waitCommitted(t *testing.T, cl *kgo.Client, group, topic string, next int64) {
+	t.Helper()
+	adm := kadm.NewClient(cl)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		offs, err := adm.FetchOffsets(context.Background(), group)
+		if err == nil {
+			if o, ok := offs.Lookup(topic, 0); ok && o.At >= next {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("group %s did not commit offset %d within 30s", group, next)
+}
+
