@@ -130,4 +130,3 @@ func waitCommitted(t *testing.T, cl *kgo.Client, group, topic string, next int64
 	}
 	t.Fatalf("group %s did not commit offset %d within 30s", group, next)
 }
-
