@@ -86,6 +86,7 @@ type Stats struct {
 	anomalies   atomic.Int64
 	history     atomic.Int64
 	replayed    atomic.Int64 // records replayed only to rebuild state
+	clamped     atomic.Int64 // events whose time windows.max_future clamped
 }
 
 func (s *Stats) add(b *schemas.Batch, records int64) {
@@ -118,6 +119,14 @@ func (s *Stats) Anomalies() int64 { return s.anomalies.Load() }
 
 // String summarises the counters on one line.
 func (s *Stats) String() string {
-	return fmt.Sprintf("records=%d events=%d dead_letters=%d window_bars=%d late_events=%d anomalies=%d history_rows=%d",
+	str := fmt.Sprintf("records=%d events=%d dead_letters=%d window_bars=%d late_events=%d anomalies=%d history_rows=%d",
 		s.records.Load(), s.events.Load(), s.deadLetters.Load(), s.bars.Load(), s.late.Load(), s.anomalies.Load(), s.history.Load())
+	if n := s.clamped.Load(); n > 0 {
+		str += fmt.Sprintf(" clamped=%d", n)
+	}
+	return str
 }
+
+// Clamped returns the number of events whose time windows.max_future
+// clamped (future_action clamp).
+func (s *Stats) Clamped() int64 { return s.clamped.Load() }

@@ -52,6 +52,7 @@ type lane struct {
 	epochs      int64     // epochs committed so far
 	records     int64     // records in the open epoch
 	decodeFails int64     // records of the open epoch that did not decode
+	clamped     int64     // events of the open epoch whose time windows.max_future clamped
 	opened      time.Time // wall time the open epoch began (for epoch.interval only)
 }
 
@@ -172,6 +173,8 @@ func (l *lane) apply(key, raw []byte, offset int64) {
 	if ok, reason := l.win.Admit(ev); !ok {
 		l.deadLetter(raw, offset, reason)
 		return
+	} else if reason != "" {
+		l.clamped++ // future_action clamp: used, at the bound; counted, not silent
 	}
 	if ev.Op == schemas.OpHeartbeat {
 		l.heartbeat(ev)
@@ -279,7 +282,7 @@ func (l *lane) commit(ctx context.Context) error {
 		return err
 	}
 	epoch := l.epochs + 1
-	w := &epochWork{lane: l, batch: l.batch, hist: l.lay.Take(), records: l.records, decodeFailures: l.decodeFails,
+	w := &epochWork{lane: l, batch: l.batch, hist: l.lay.Take(), records: l.records, decodeFailures: l.decodeFails, clamped: l.clamped,
 		epoch: duckdb.Epoch{Source: j.source, Partition: l.partition, From: l.from, To: l.next - 1,
 			Checkpoint: duckdb.Checkpoint{NextOffset: l.next, State: state, Epochs: epoch}}}
 	if l.arch != nil {
@@ -295,7 +298,7 @@ func (l *lane) commit(ctx context.Context) error {
 		return err
 	}
 	l.epochs = epoch
-	l.from, l.records, l.decodeFails = -1, 0, 0
+	l.from, l.records, l.decodeFails, l.clamped = -1, 0, 0, 0
 	return nil
 }
 

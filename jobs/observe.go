@@ -23,6 +23,7 @@ func (j *Job) count(w *epochWork, start time.Time) {
 	b := w.batch
 	m.RecordsIn.WithLabelValues(p).Add(float64(w.records))
 	m.DecodeFailures.WithLabelValues(p).Add(float64(w.decodeFailures))
+	m.Clamped.WithLabelValues(p).Add(float64(w.clamped))
 	m.DeadLetters.WithLabelValues(p).Add(float64(len(b.DeadLetters)))
 	m.LateEvents.WithLabelValues(p).Add(float64(len(b.Late)))
 	m.WindowBars.WithLabelValues(p).Add(float64(b.NumBars()))
@@ -32,15 +33,20 @@ func (j *Job) count(w *epochWork, start time.Time) {
 	metrics.Since(m.EpochSeconds, start)
 }
 
-// observeLane records a lane's consumer lag and watermark lag after a poll.
-func (j *Job) observeLane(l *lane, highWatermark int64, now time.Time) {
-	m := j.metrics
-	if m == nil {
-		return
+// observeLag records a lane's consumer lag after a poll that fetched its
+// records.
+func (j *Job) observeLag(l *lane, highWatermark int64) {
+	if m := j.metrics; m != nil {
+		m.ConsumerLag.WithLabelValues(metrics.Partition(l.partition)).Set(float64(max(0, highWatermark-l.next)))
 	}
-	p := metrics.Partition(l.partition)
-	m.ConsumerLag.WithLabelValues(p).Set(float64(max(0, highWatermark-l.next)))
-	if wm := l.win.Watermark(); wm > 0 {
-		m.WatermarkLag.WithLabelValues(p).Set(now.Sub(time.UnixMicro(wm)).Seconds())
+}
+
+// observeWatermark records a lane's watermark lag after every poll, so that
+// a quiet partition's lag grows instead of standing still.
+func (j *Job) observeWatermark(l *lane, now time.Time) {
+	if m := j.metrics; m != nil {
+		if wm := l.win.Watermark(); wm > 0 {
+			m.WatermarkLag.WithLabelValues(metrics.Partition(l.partition)).Set(now.Sub(time.UnixMicro(wm)).Seconds())
+		}
 	}
 }

@@ -231,7 +231,7 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 					return
 				}
 			}
-			r.job.observeLane(w.l, w.p.HighWatermark, time.Now())
+			r.job.observeLag(w.l, w.p.HighWatermark)
 		})
 	}
 	wg.Wait()
@@ -243,6 +243,9 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	}
 	if err := r.heartbeats(ctx, fs, time.Now()); err != nil {
 		return false, err
+	}
+	for _, p := range r.owned() {
+		r.job.observeWatermark(r.lanes[p], time.Now())
 	}
 	// Epochs due by wall time commit in parallel: snapshotting a lane's
 	// state is the longest pause of the loop.

@@ -28,6 +28,8 @@ type epochWork struct {
 	records int64
 	// decodeFailures counts the epoch's records that did not decode.
 	decodeFailures int64
+	// clamped counts the epoch's events whose time windows.max_future clamped.
+	clamped int64
 }
 
 // sink writes epochs (Parquet files, then the DuckDB transaction with the
@@ -179,6 +181,7 @@ func (s *sink) write(w *epochWork) error {
 	j.observe("duckdb", t)
 	j.count(w, start)
 	j.stats.records.Add(w.records)
+	j.stats.clamped.Add(w.clamped)
 	j.stats.add(w.batch, w.records)
 	if j.onCommit != nil {
 		j.onCommit(e.Partition, e.Checkpoint.NextOffset)

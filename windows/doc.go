@@ -9,7 +9,10 @@
 // clock, iterates a map for output, or draws random numbers: a lane's output
 // is a function of its events in offset order and the Spec, and a replay
 // gives the same rows. Engine.Admit bounds event times against the lane clock
-// (max_future) before Process sees them.
+// (max_future) before Process sees them. Engine.Heartbeat moves the clock as
+// an event would without folding anything: a quiet partition's heartbeat
+// records (schemas.OpHeartbeat) close its windows, and since they are records
+// of the input log, a replay closes them at the same offsets.
 //
 // # Windows
 //
