@@ -16,7 +16,10 @@ import (
 // lane reads it back like any record and its clock moves on: windows close,
 // stale instruments are flagged. The wall clock enters the input log, not
 // the computation, so a backfill or a replay of the topic gives the same rows
-// (design decision 1).
+// (design decision 1). A heartbeat is appended after every record already
+// in the partition, so it never makes a record that was waiting to be read
+// late; it asserts only that records written after it are not older than its
+// time less out_of_orderness.
 
 // heartbeatLayout is the event_time of a heartbeat: RFC 3339, microseconds.
 const heartbeatLayout = "2006-01-02T15:04:05.000000Z07:00"
@@ -41,8 +44,10 @@ func heartbeatTime(newest int64, quiet time.Duration, maxFuture int64) int64 {
 }
 
 // heartbeats writes a heartbeat into every partition of this member whose
-// lane has seen an event and no record for windows.idle_timeout, and notes
-// the partitions that got records in this poll. The caller holds r.mu.
+// lane has seen an event and no record for windows.idle_timeout (counted
+// from its assignment at the earliest), and notes the partitions that got
+// records in this poll. Lanes are open for every assigned partition (adjust
+// opens them). The caller holds r.mu.
 func (r *runner) heartbeats(ctx context.Context, fs kgo.Fetches, now time.Time) error {
 	idle := time.Duration(r.cfg.Windows.IdleTimeout)
 	if idle <= 0 {

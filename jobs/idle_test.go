@@ -23,53 +23,11 @@ import (
 // with the offset of the first heartbeat past the minute. A backfill of the
 // topic, heartbeats included, gives the same rows.
 func TestIdleTimeoutClosesWindows(t *testing.T) {
-	cfg := jobs.DefaultConfig()
-	cfg.Source.Partitions = 2
-	cfg.Windows.OutOfOrderness = 0
-	cfg.Windows.IdleTimeout = conf.Duration(time.Second)
-	cfg.Epoch.Interval = conf.Duration(100 * time.Millisecond)
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.Source.Topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cfg.Source.Brokers = c.ListenAddrs()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Source.Topic: {0: kgo.NewOffset().AtStart()}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := context.Background()
-	for _, line := range []string{
-		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:58Z","price":71200,"volume":10}`,
-		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:59Z","price":71300,"volume":10}`,
-		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:59.5Z","price":71250,"volume":20}`,
-	} {
-		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: cfg.Source.Topic, Partition: 0, Key: []byte("005930"), Value: []byte(line)}).FirstErr(); err != nil {
-			t.Fatal(err)
-		}
-	}
-
+	cfg, cl := quietPartition(t)
 	runOut := t.TempDir()
-	rctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := jobs.Run(rctx, cfg, runOut, jobs.RunOpts{})
-		done <- err
-	}()
-	// The first heartbeat past the minute, as the topic holds it.
-	minute := time.Date(2026, 1, 15, 9, 1, 0, 0, time.UTC).UnixMicro()
-	hb := waitHeartbeat(t, cl, minute)
-	waitCommitted(t, cl, cfg.Source.Group, cfg.Source.Topic, hb.Offset+1)
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-
+	hb := runUntilHeartbeat(t, cfg, cl, runOut)
+	want := quietBar(hb)
 	got := tables(t, runOut)
-	want := []string{"005930 | price | tumbling | 2026-01-15T09:00:00Z | 2026-01-15T09:01:00Z | 71200 | 71300 | 71200 | 71250 | 3 | 213750 | 71250 | 1666.6666666666667 | 40 | 71250 | 2026-01-15T09:00:58Z | 2026-01-15T09:00:59.5Z | 0 | 0 | false | 0 | " +
-		strconv.FormatInt(hb.Offset, 10)}
 	if !slices.Equal(got["window_bars"], want) {
 		t.Fatalf("window_bars:\n got  %q\n want %q", got["window_bars"], want)
 	}
@@ -80,12 +38,102 @@ func TestIdleTimeoutClosesWindows(t *testing.T) {
 	// The heartbeats are in the log: a backfill of the topic gives the same
 	// bar, closed by the same record (not by its end-of-input flush).
 	backOut := t.TempDir()
-	if _, err := jobs.Backfill(ctx, cfg, backOut, jobs.BackfillInput{Topic: cfg.Source.Topic}); err != nil {
+	if _, err := jobs.Backfill(context.Background(), cfg, backOut, jobs.BackfillInput{Topic: cfg.Source.Topic}); err != nil {
 		t.Fatal(err)
 	}
 	if b := tables(t, backOut)["window_bars"]; !slices.Equal(b, want) {
 		t.Fatalf("backfill window_bars:\n got  %q\n want %q", b, want)
 	}
+}
+
+// TestIdleTimeoutAfterRestart: a run without idle_timeout takes the ticks
+// and stops with the minute open; a run with it gets no record at all for
+// the partition, restores its lane when the timeout passes, and writes the
+// heartbeat that closes the minute.
+func TestIdleTimeoutAfterRestart(t *testing.T) {
+	cfg, cl := quietPartition(t)
+	out := t.TempDir()
+	first := cfg
+	first.Windows.IdleTimeout = 0
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := jobs.Run(ctx, first, out, jobs.RunOpts{})
+		done <- err
+	}()
+	waitCommitted(t, cl, cfg.Source.Group, cfg.Source.Topic, 3)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if bars := tables(t, out)["window_bars"]; len(bars) != 0 {
+		t.Fatalf("the first run closed windows: %q", bars)
+	}
+	hb := runUntilHeartbeat(t, cfg, cl, out)
+	if got, want := tables(t, out)["window_bars"], quietBar(hb); !slices.Equal(got, want) {
+		t.Fatalf("window_bars:\n got  %q\n want %q", got, want)
+	}
+}
+
+// quietPartition starts kfake with two partitions and puts three ticks of
+// the last two seconds of 09:00 into partition 0; nothing else follows. It
+// returns a config with windows.idle_timeout 1s and a client that reads
+// partition 0 from its start.
+func quietPartition(t *testing.T) (jobs.Config, *kgo.Client) {
+	t.Helper()
+	cfg := jobs.DefaultConfig()
+	cfg.Source.Partitions = 2
+	cfg.Windows.OutOfOrderness = 0
+	cfg.Windows.IdleTimeout = conf.Duration(time.Second)
+	cfg.Epoch.Interval = conf.Duration(100 * time.Millisecond)
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.Source.Topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cfg.Source.Brokers = c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Source.Topic: {0: kgo.NewOffset().AtStart()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	for _, line := range []string{
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:58Z","price":71200,"volume":10}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:59Z","price":71300,"volume":10}`,
+		`{"instrument_id":"005930","event_time":"2026-01-15T09:00:59.5Z","price":71250,"volume":20}`,
+	} {
+		rec := &kgo.Record{Topic: cfg.Source.Topic, Partition: 0, Key: []byte("005930"), Value: []byte(line)}
+		if err := cl.ProduceSync(context.Background(), rec).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cfg, cl
+}
+
+// runUntilHeartbeat runs the job into out until the first heartbeat past
+// 09:01 is in partition 0 and the group has committed it, and returns it.
+func runUntilHeartbeat(t *testing.T, cfg jobs.Config, cl *kgo.Client, out string) *kgo.Record {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := jobs.Run(ctx, cfg, out, jobs.RunOpts{})
+		done <- err
+	}()
+	hb := waitHeartbeat(t, cl, time.Date(2026, 1, 15, 9, 1, 0, 0, time.UTC).UnixMicro())
+	waitCommitted(t, cl, cfg.Source.Group, cfg.Source.Topic, hb.Offset+1)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return hb
+}
+
+// quietBar is the 09:00 bar of the three ticks, closed by heartbeat hb.
+func quietBar(hb *kgo.Record) []string {
+	return []string{"005930 | price | tumbling | 2026-01-15T09:00:00Z | 2026-01-15T09:01:00Z | 71200 | 71300 | 71200 | 71250 | 3 | 213750 | 71250 | 1666.6666666666667 | 40 | 71250 | 2026-01-15T09:00:58Z | 2026-01-15T09:00:59.5Z | 0 | 0 | false | 0 | " +
+		strconv.FormatInt(hb.Offset, 10)}
 }
 
 // waitHeartbeat reads partition 0 until a heartbeat at or after minT, and

@@ -475,6 +475,7 @@ func (r *runner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int3
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range m[r.cfg.Source.Topic] {
+		delete(r.heard, p) // if it comes back, it is quiet from then on
 		if l := r.lanes[p]; l != nil {
 			if err := l.commit(ctx); err != nil && r.fail == nil {
 				r.fail = err
@@ -498,6 +499,7 @@ func (r *runner) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	defer r.mu.Unlock()
 	for _, p := range m[r.cfg.Source.Topic] {
 		delete(r.lanes, p)
+		delete(r.heard, p)
 	}
 	r.log.Warn("partitions lost", "partitions", m[r.cfg.Source.Topic])
 }
