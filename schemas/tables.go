@@ -1,8 +1,12 @@
 package schemas
 
 import (
+	"math"
+	"unsafe"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -225,10 +229,7 @@ func (b *Batch) EachRecord(mem memory.Allocator, t *Table, rows int, fn func(arr
 	}
 	per := max(1, rows/barChunk)
 	for i := 0; i < len(b.bars); i += per {
-		rb := array.NewRecordBuilder(mem, t.Schema)
-		appendBars(rb, b.bars[i:min(i+per, len(b.bars))])
-		rec := rb.NewRecordBatch()
-		rb.Release()
+		rec := barsRecord(mem, b.bars[i:min(i+per, len(b.bars))])
 		err := fn(rec)
 		rec.Release()
 		if err != nil {
@@ -241,11 +242,12 @@ func (b *Batch) EachRecord(mem memory.Allocator, t *Table, rows int, fn func(arr
 // Record builds the Arrow record of table t from the batch's rows. The
 // caller releases it.
 func (b *Batch) Record(mem memory.Allocator, t *Table) arrow.RecordBatch {
+	if t == &WindowBars {
+		return barsRecord(mem, b.bars)
+	}
 	rb := array.NewRecordBuilder(mem, t.Schema)
 	defer rb.Release()
 	switch t {
-	case &WindowBars:
-		appendBars(rb, b.bars)
 	case &LateEvents:
 		appendLate(rb, b.Late)
 	case &Anomalies:
@@ -274,57 +276,168 @@ func (c *cols) blob(v []byte)       { c.next().(*array.BinaryBuilder).Append(v) 
 func (c *cols) ts(v int64)          { c.next().(*array.TimestampBuilder).Append(arrow.Timestamp(v)) }
 func (c *cols) null()               { c.next().AppendNull() }
 
-func appendBars(rb *array.RecordBuilder, chunks [][]WindowBar) {
-	f := rb.Field
-	id, attr, kind := f(0).(*array.StringBuilder), f(1).(*array.StringBuilder), f(2).(*array.StringBuilder)
-	start, end := f(3).(*array.TimestampBuilder), f(4).(*array.TimestampBuilder)
-	open, high, low, cls := f(5).(*array.Float64Builder), f(6).(*array.Float64Builder), f(7).(*array.Float64Builder), f(8).(*array.Float64Builder)
-	count := f(9).(*array.Int64Builder)
-	sum, mean, vari, vol, vwap := f(10).(*array.Float64Builder), f(11).(*array.Float64Builder), f(12).(*array.Float64Builder),
-		f(13).(*array.Float64Builder), f(14).(*array.Float64Builder)
-	first, last := f(15).(*array.TimestampBuilder), f(16).(*array.TimestampBuilder)
-	late, rev, early := f(17).(*array.Int64Builder), f(18).(*array.Int32Builder), f(19).(*array.BooleanBuilder)
-	srcP, srcO := f(20).(*array.Int32Builder), f(21).(*array.Int64Builder)
-	n, bytes := 0, 0
+// barsRecord builds the window_bars record of the rows of chunks. It fills
+// each column's buffers directly, in one pass over the rows, rather than
+// through array builders: the columns are fixed-width or strings whose total
+// sizes are known from a first pass, and only vwap can be null, so no column
+// but vwap needs a validity bitmap, and vwap only when some row has none.
+// The record equals what the builders of the schema make of the same rows.
+func barsRecord(mem memory.Allocator, chunks [][]WindowBar) arrow.RecordBatch {
+	n, nulls := 0, 0
+	var idBytes, attrBytes, kindBytes int
 	for _, c := range chunks {
 		n += len(c)
 		for i := range c {
-			bytes += len(c[i].InstrumentID)
+			r := &c[i]
+			idBytes += len(r.InstrumentID)
+			attrBytes += len(r.Attribute)
+			kindBytes += len(r.WindowKind)
+			if !r.HasVWAP {
+				nulls++
+			}
 		}
 	}
-	rb.Reserve(n)
-	id.ReserveData(bytes)
+	if max(idBytes, attrBytes, kindBytes) > math.MaxInt32 {
+		panic("schemas: window_bars string column exceeds 2 GiB")
+	}
+	id, attr, kind := newStringColumn(mem, n, idBytes), newStringColumn(mem, n, attrBytes), newStringColumn(mem, n, kindBytes)
+	start, end, first, last := newColumn[int64](mem, n), newColumn[int64](mem, n), newColumn[int64](mem, n), newColumn[int64](mem, n)
+	open, high, low, cls := newColumn[float64](mem, n), newColumn[float64](mem, n), newColumn[float64](mem, n), newColumn[float64](mem, n)
+	sum, mean, vari, vol := newColumn[float64](mem, n), newColumn[float64](mem, n), newColumn[float64](mem, n), newColumn[float64](mem, n)
+	vwap, count, late, srcO := newColumn[float64](mem, n), newColumn[int64](mem, n), newColumn[int64](mem, n), newColumn[int64](mem, n)
+	rev, srcP := newColumn[int32](mem, n), newColumn[int32](mem, n)
+	early := newBitmap(mem, n)
+	var valid *memory.Buffer
+	if nulls > 0 {
+		valid = newBitmap(mem, n)
+	}
+	// The typed views of the buffers, cut to n so that the compiler can
+	// drop the bounds checks of most stores.
+	var (
+		vStart, vEnd, vFirst, vLast = viewOf[int64](start, n), viewOf[int64](end, n), viewOf[int64](first, n), viewOf[int64](last, n)
+		vOpen, vHigh, vLow, vClose  = viewOf[float64](open, n), viewOf[float64](high, n), viewOf[float64](low, n), viewOf[float64](cls, n)
+		vSum, vMean, vVar, vVol     = viewOf[float64](sum, n), viewOf[float64](mean, n), viewOf[float64](vari, n), viewOf[float64](vol, n)
+		vVWAP, vCount, vLate, vSrcO = viewOf[float64](vwap, n), viewOf[int64](count, n), viewOf[int64](late, n), viewOf[int64](srcO, n)
+		vRev, vSrcP                 = viewOf[int32](rev, n), viewOf[int32](srcP, n)
+		vEarly                      = early.Bytes()
+	)
+	var vValid []byte
+	if valid != nil {
+		vValid = valid.Bytes()
+	}
+	k := 0
 	for _, c := range chunks {
 		for i := range c {
 			r := &c[i]
-			id.Append(r.InstrumentID)
-			attr.Append(r.Attribute)
-			kind.Append(r.WindowKind)
-			start.UnsafeAppend(arrow.Timestamp(r.WindowStart))
-			end.UnsafeAppend(arrow.Timestamp(r.WindowEnd))
-			open.UnsafeAppend(r.Open)
-			high.UnsafeAppend(r.High)
-			low.UnsafeAppend(r.Low)
-			cls.UnsafeAppend(r.Close)
-			count.UnsafeAppend(r.Count)
-			sum.UnsafeAppend(r.Sum)
-			mean.UnsafeAppend(r.Mean)
-			vari.UnsafeAppend(r.Variance)
-			vol.UnsafeAppend(r.Volume)
+			id.append(k, r.InstrumentID)
+			attr.append(k, r.Attribute)
+			kind.append(k, r.WindowKind)
+			vStart[k], vEnd[k] = r.WindowStart, r.WindowEnd
+			vOpen[k], vHigh[k], vLow[k], vClose[k] = r.Open, r.High, r.Low, r.Close
+			vCount[k], vSum[k], vMean[k], vVar[k], vVol[k] = r.Count, r.Sum, r.Mean, r.Variance, r.Volume
 			if r.HasVWAP {
-				vwap.UnsafeAppend(r.VWAP)
+				vVWAP[k] = r.VWAP
+				if vValid != nil {
+					bitutil.SetBit(vValid, k)
+				}
 			} else {
-				vwap.UnsafeAppendBoolToBitmap(false)
+				vVWAP[k] = 0
 			}
-			first.UnsafeAppend(arrow.Timestamp(r.FirstTime))
-			last.UnsafeAppend(arrow.Timestamp(r.LastTime))
-			late.UnsafeAppend(r.LateUpdates)
-			rev.UnsafeAppend(r.Revision)
-			early.UnsafeAppend(r.Early)
-			srcP.UnsafeAppend(r.SrcPartition)
-			srcO.UnsafeAppend(r.SrcOffset)
+			vFirst[k], vLast[k] = r.FirstTime, r.LastTime
+			vLate[k], vRev[k] = r.LateUpdates, r.Revision
+			if r.Early {
+				bitutil.SetBit(vEarly, k)
+			}
+			vSrcP[k], vSrcO[k] = r.SrcPartition, r.SrcOffset
+			k++
 		}
 	}
+	cols := []arrow.Array{
+		id.array(n), attr.array(n), kind.array(n),
+		newArray(Timestamp, n, 0, nil, start), newArray(Timestamp, n, 0, nil, end),
+		newArray(f64, n, 0, nil, open), newArray(f64, n, 0, nil, high), newArray(f64, n, 0, nil, low), newArray(f64, n, 0, nil, cls),
+		newArray(i64, n, 0, nil, count), newArray(f64, n, 0, nil, sum), newArray(f64, n, 0, nil, mean), newArray(f64, n, 0, nil, vari),
+		newArray(f64, n, 0, nil, vol), newArray(f64, n, nulls, valid, vwap),
+		newArray(Timestamp, n, 0, nil, first), newArray(Timestamp, n, 0, nil, last),
+		newArray(i64, n, 0, nil, late), newArray(i32, n, 0, nil, rev), newArray(boo, n, 0, nil, early),
+		newArray(i32, n, 0, nil, srcP), newArray(i64, n, 0, nil, srcO),
+	}
+	rec := array.NewRecordBatch(WindowBars.Schema, cols, int64(n))
+	for _, a := range cols {
+		a.Release()
+	}
+	return rec
+}
+
+// newBuffer allocates a buffer of size bytes from mem.
+func newBuffer(mem memory.Allocator, size int) *memory.Buffer {
+	b := memory.NewResizableBuffer(mem)
+	b.Resize(size)
+	return b
+}
+
+// newColumn allocates the values buffer of n fixed-width values of type T.
+func newColumn[T int32 | int64 | float64](mem memory.Allocator, n int) *memory.Buffer {
+	var v T
+	return newBuffer(mem, n*int(unsafe.Sizeof(v)))
+}
+
+// newBitmap allocates a bitmap of n bits, all clear.
+func newBitmap(mem memory.Allocator, n int) *memory.Buffer {
+	b := newBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+	clear(b.Bytes())
+	return b
+}
+
+// viewOf returns the first n values of buffer b as a slice of T.
+func viewOf[T int32 | int64 | float64](b *memory.Buffer, n int) []T {
+	return arrow.GetData[T](b.Bytes())[:n]
+}
+
+// newArray makes an array of n values of type dt from its validity bitmap
+// (nil when there are no nulls) and values buffer, and releases the buffers:
+// the array holds them.
+func newArray(dt arrow.DataType, n, nulls int, valid, values *memory.Buffer) arrow.Array {
+	d := array.NewData(dt, n, []*memory.Buffer{valid, values}, nil, nulls, 0)
+	a := array.MakeFromData(d)
+	d.Release()
+	if valid != nil {
+		valid.Release()
+	}
+	values.Release()
+	return a
+}
+
+// stringColumn is the offsets and data buffers of a string column being
+// filled row by row.
+type stringColumn struct {
+	offsets, data *memory.Buffer
+	offs          []int32
+	bytes         []byte
+	pos           int32
+}
+
+func newStringColumn(mem memory.Allocator, n, size int) stringColumn {
+	c := stringColumn{offsets: newColumn[int32](mem, n+1), data: newBuffer(mem, size)}
+	c.offs, c.bytes = viewOf[int32](c.offsets, n+1), c.data.Bytes()
+	c.offs[0] = 0
+	return c
+}
+
+// append sets row k, the row after the last, to s.
+func (c *stringColumn) append(k int, s string) {
+	c.pos += int32(copy(c.bytes[c.pos:], s))
+	c.offs[k+1] = c.pos
+}
+
+// array makes the column's string array of n rows and releases the buffers.
+func (c *stringColumn) array(n int) arrow.Array {
+	d := array.NewData(str, n, []*memory.Buffer{nil, c.offsets, c.data}, nil, 0, 0)
+	a := array.MakeFromData(d)
+	d.Release()
+	c.offsets.Release()
+	c.data.Release()
+	return a
 }
 
 func appendLate(rb *array.RecordBuilder, rows []LateEvent) {
