@@ -81,20 +81,38 @@ func WriteRecords(path string, schema *arrow.Schema, each func(yield func(arrow.
 	return nil
 }
 
-// writerProps: Snappy, no dictionary encoding, and statistics for the time
-// columns and the source offsets only (what queries filter on, to skip
-// files). Hashing every value for dictionaries, and min/max of every other
-// column, cost more than the rest of the write, for files 5% smaller.
+// writerProps: Snappy (this package's fast encoder, see fastSnappy), no
+// dictionary encoding, and statistics for the time columns and the source
+// offsets only (what queries filter on, to skip files). Hashing every value
+// for dictionaries, and min/max of every other column, cost more than the
+// rest of the write, for files 5% smaller.
+//
+// 64-bit integer and time columns are DELTA_BINARY_PACKED, but for those
+// listed in plainColumns: counts, offsets and window bounds run in small
+// steps or not at all, and their deltas pack into a few bits where Snappy
+// left a third to a half of the plain values. In the standard workload's
+// window bars, count took 18% of the bytes it took plain with Snappy, and
+// window_start, window_end, late_updates and src_offset 1-5%, for no more
+// CPU: this makes up for the fast Snappy encoder's larger blocks.
 func writerProps(schema *arrow.Schema) *pq.WriterProperties {
 	opts := []pq.WriterProperty{pq.WithCompression(compress.Codecs.Snappy), pq.WithCreatedBy("pricewatch"),
 		pq.WithDictionaryDefault(false), pq.WithStats(false)}
 	for _, f := range schema.Fields() {
-		if f.Type.ID() == arrow.TIMESTAMP || f.Name == "src_offset" {
+		id := f.Type.ID()
+		if (id == arrow.INT64 || id == arrow.TIMESTAMP) && !plainColumns[f.Name] {
+			opts = append(opts, pq.WithEncodingFor(f.Name, pq.Encodings.DeltaBinaryPacked))
+		}
+		if id == arrow.TIMESTAMP || f.Name == "src_offset" {
 			opts = append(opts, pq.WithStatsFor(f.Name, true))
 		}
 	}
 	return pq.NewWriterProperties(opts...)
 }
+
+// plainColumns are the 64-bit columns left PLAIN: a window bar's first and
+// last event times vary from row to row by up to the window's length, and
+// their deltas took 2-16% more than the plain values with Snappy.
+var plainColumns = map[string]bool{"first_time": true, "last_time": true}
 
 // syncFile flushes a closed file to disk.
 func syncFile(path string) error {
