@@ -51,10 +51,12 @@ func fileLines(path string, progress io.Writer, fn func([]byte) error) error {
 	if progress != nil {
 		src = io.TeeReader(f, progress)
 	}
-	br := bufio.NewReaderSize(src, 1<<20)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	// A plain file is read by the scanner straight into its buffer; only a
+	// gzip stream gets a buffered reader in front of its decompressor.
+	r := src
+	var magic [2]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(bufio.NewReaderSize(src, 1<<20))
 		if err != nil {
 			return fmt.Errorf("files: cannot read gzip %q: %w", path, err)
 		}
