@@ -85,6 +85,13 @@ type Source struct {
 	// answering (it died) before its partitions go to the others (Kafka's
 	// session.timeout.ms; brokers allow 6s to 30m by default). Default 45s.
 	SessionTimeout conf.Duration `yaml:"session_timeout"`
+	// MaxPollRecords is the most records `run` takes from the client's
+	// buffers per turn of its loop (Kafka's max.poll.records). A turn ends
+	// with every lane of the poll done, its alerts published and due epochs
+	// committed, so larger polls pay that wait less often while catching up;
+	// a consumer that keeps up polls fewer records than this anyway.
+	// Default 100000.
+	MaxPollRecords int `yaml:"max_poll_records"`
 	// Format is the record format: "json" (pricewatch events, the default) or
 	// "debezium" (Debezium change events of an instruments table).
 	Format string `yaml:"format"`
@@ -128,7 +135,7 @@ func DefaultConfig() Config {
 
 func builtinDefaults() Config {
 	return Config{
-		Source: Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4,
+		Source: Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4, MaxPollRecords: 100000,
 			Format: FormatJSON, Debezium: schemas.DefaultDebeziumSpec()},
 		Epoch:     Epoch{Records: 100000, Interval: conf.Duration(1e9)},
 		Windows:   windows.DefaultSpec(),
@@ -202,6 +209,9 @@ func (c *Config) Validate() error {
 	}
 	if st := time.Duration(c.Source.SessionTimeout); st < 6*time.Second || st > 30*time.Minute {
 		return conf.Errorf("source.session_timeout", c.Source.SessionTimeout, "want a duration from 6s to 30m")
+	}
+	if c.Source.MaxPollRecords < 1 || c.Source.MaxPollRecords > 1_000_000 {
+		return conf.Errorf("source.max_poll_records", c.Source.MaxPollRecords, "want a whole number from 1 to 1000000")
 	}
 	if c.Source.Partitions < 1 || c.Source.Partitions > 10000 {
 		return conf.Errorf("source.partitions", c.Source.Partitions, "want a whole number from 1 to 10000")

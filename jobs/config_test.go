@@ -23,6 +23,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"sourse:\n  topic: x\n", "field sourse not found"},
 		{"source:\n  topic: \"\"\n", `config: source.topic: "" is not allowed; want a topic name`},
 		{"source:\n  partitions: 0\n", "config: source.partitions: 0 is not allowed; want a whole number from 1 to 10000"},
+		{"source:\n  max_poll_records: 0\n", "config: source.max_poll_records: 0 is not allowed; want a whole number from 1 to 1000000"},
+		{"windows:\n  idle_timeout: 10ms\n", "windows.idle_timeout: 10ms is not allowed; want 0 (off) or a duration from 1s to 100 years"},
 		{"epoch:\n  records: -5\n", "config: epoch.records: -5 is not allowed"},
 		{"epoch:\n  interval: soon\n", `"soon" is not a duration`},
 		{"detectors:\n  jump:\n    threshold: 1.5\n", "detectors.jump.threshold: 1.5 is not allowed"},

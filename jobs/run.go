@@ -161,7 +161,7 @@ func (r *runner) loop(ctx context.Context) error {
 	}
 	for {
 		pctx, cancel := context.WithTimeout(ctx, wait)
-		fs := r.cl.PollRecords(pctx, 10000)
+		fs := r.cl.PollRecords(pctx, r.cfg.Source.MaxPollRecords)
 		cancel()
 		if fs.IsClientClosed() || ctx.Err() != nil {
 			r.cl.AllowRebalance()
