@@ -37,6 +37,22 @@ func tables(t *testing.T, dir string) map[string][]string {
 	return out
 }
 
+// genFile writes the workload of s to a JSONL file of the test.
+func genFile(t *testing.T, s gen.Spec) (string, gen.Result) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "in.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := gen.Write(f, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, res
+}
+
 // runKfake produces the files to a fresh in-process broker with the given
 // partitions and runs the job to the end of the topic.
 func runKfake(t *testing.T, cfg jobs.Config, partitions int, out string, inputs ...string) *jobs.Stats {
@@ -130,16 +146,7 @@ func TestEndToEndExactRows(t *testing.T) {
 func TestRunEqualsBackfill(t *testing.T) {
 	s := gen.DefaultSpec()
 	s.Instruments, s.Events, s.PlantEvery = 60, 30000, 5
-	input := filepath.Join(t.TempDir(), "in.jsonl")
-	f, err := os.Create(input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gen.Write(f, s)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	input, res := genFile(t, s)
 	cfg := jobs.DefaultConfig()
 	cfg.Epoch.Records = 1000 // many epochs
 	runOut, fileOut := t.TempDir(), t.TempDir()
@@ -199,15 +206,7 @@ const (
 func TestArchiveReplay(t *testing.T) {
 	s := gen.DefaultSpec()
 	s.Instruments, s.Events = 40, 20000
-	input := filepath.Join(t.TempDir(), "in.jsonl")
-	f, err := os.Create(input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gen.Write(f, s); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	input, _ := genFile(t, s)
 	cfg := jobs.DefaultConfig()
 	cfg.Archive.Enabled = true
 	cfg.Epoch.Records = 3000
@@ -235,15 +234,7 @@ func TestArchiveReplay(t *testing.T) {
 func TestUnwritableOutputStopsAndResumes(t *testing.T) {
 	s := gen.DefaultSpec()
 	s.Instruments, s.Events = 30, 20000
-	input := filepath.Join(t.TempDir(), "in.jsonl")
-	f, err := os.Create(input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gen.Write(f, s); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	input, _ := genFile(t, s)
 	cfg := jobs.DefaultConfig()
 	cfg.Epoch.Records = 1000
 	ctx := context.Background()
@@ -259,7 +250,7 @@ func TestUnwritableOutputStopsAndResumes(t *testing.T) {
 	if err := os.WriteFile(blocker, []byte("in the way"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = jobs.Backfill(ctx, cfg, out, jobs.BackfillInput{Files: []string{input}})
+	_, err := jobs.Backfill(ctx, cfg, out, jobs.BackfillInput{Files: []string{input}})
 	if err == nil || !strings.Contains(err.Error(), "partition=2") {
 		t.Fatalf("backfill with an unwritable folder: err = %v, want an error naming it", err)
 	}

@@ -2,8 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +20,7 @@ import (
 func TestRunEqualsBackfillAllWindows(t *testing.T) {
 	s := gen.DefaultSpec()
 	s.Instruments, s.Events, s.PlantEvery, s.Jitter = 40, 12000, 5, 5*time.Second
-	input := filepath.Join(t.TempDir(), "in.jsonl")
-	f, err := os.Create(input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gen.Write(f, s); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	input, _ := genFile(t, s)
 	cfg := jobs.DefaultConfig()
 	cfg.Source.Partitions = 3
 	cfg.Epoch.Records = 700
