@@ -129,7 +129,17 @@ func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 	var ev schemas.Event
 	d := newDispatcher(ctx, b)
 	err := files.LinesProgress(paths, b.progress, func(line []byte) error {
-		p := kafka.Partition(dec.Key(line, &ev), n)
+		key := dec.Key(line, &ev)
+		if key == nil && dec.Heartbeat(line, &ev) { // every partition's, as `produce` sends it
+			for p := range int32(n) {
+				if err := d.send(p, offsets[p], nil, line); err != nil {
+					return err
+				}
+				offsets[p]++
+			}
+			return nil
+		}
+		p := kafka.Partition(key, n)
 		off := offsets[p]
 		offsets[p]++
 		return d.send(p, off, nil, line)

@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"pricewatch/conf"
 	"pricewatch/jobs"
+	"pricewatch/kafka"
 	"pricewatch/schemas"
 )
 
@@ -177,4 +180,64 @@ func waitCommitted(t *testing.T, cl *kgo.Client, group, topic string, next int64
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("group %s did not commit offset %d within 30s", group, next)
+}
+
+// TestHeartbeatLineGoesToEveryPartition: a heartbeat line of a JSONL file
+// speaks for the stream: `produce` and a file backfill both send it to every
+// partition, where it closes the minute of each instrument (the rows carry
+// its offset in each partition, 1); the later minute closes at the end of
+// input. Run and backfill write the same rows.
+func TestHeartbeatLineGoesToEveryPartition(t *testing.T) {
+	ids := idsInPartitions(2)
+	lines := []string{
+		`{"instrument_id":"` + ids[0] + `","event_time":"2026-01-15T09:00:10Z","price":100}`,
+		`{"instrument_id":"` + ids[1] + `","event_time":"2026-01-15T09:00:20Z","price":200}`,
+		`{"op":"heartbeat","event_time":"2026-01-15T09:01:05Z"}`,
+		`{"instrument_id":"` + ids[0] + `","event_time":"2026-01-15T09:02:10Z","price":101}`,
+		`{"instrument_id":"` + ids[1] + `","event_time":"2026-01-15T09:02:20Z","price":201}`,
+	}
+	input := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(input, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := jobs.DefaultConfig()
+	cfg.Source.Partitions = 2
+	runOut, fileOut := t.TempDir(), t.TempDir()
+	st := runKfake(t, cfg, 2, runOut, input)
+	if st.Records() != 6 || st.DeadLetters() != 0 {
+		t.Fatalf("stats %s; want 6 records (the heartbeat in both partitions), no dead letters", st)
+	}
+	if _, err := jobs.Backfill(context.Background(), cfg, fileOut, jobs.BackfillInput{Files: []string{input}}); err != nil {
+		t.Fatal(err)
+	}
+	got := tables(t, runOut)
+	equalTables(t, got, tables(t, fileOut))
+	var bars []string
+	for _, r := range got["window_bars"] {
+		f := strings.Split(r, " | ")
+		bars = append(bars, strings.Join([]string{f[0], f[3], f[20], f[21]}, " | "))
+	}
+	slices.Sort(bars)
+	want := []string{
+		ids[0] + " | 2026-01-15T09:00:00Z | 0 | 1", ids[0] + " | 2026-01-15T09:02:00Z | 0 | 2",
+		ids[1] + " | 2026-01-15T09:00:00Z | 1 | 1", ids[1] + " | 2026-01-15T09:02:00Z | 1 | 2",
+	}
+	slices.Sort(want)
+	if !slices.Equal(bars, want) {
+		t.Fatalf("window_bars (id, start, src_partition, src_offset):\n got  %q\n want %q", bars, want)
+	}
+}
+
+// idsInPartitions returns an instrument id for each of n partitions, by
+// Kafka's key hash.
+func idsInPartitions(n int) []string {
+	ids := make([]string, n)
+	for i, found := 0, 0; found < n; i++ {
+		id := "I" + strconv.Itoa(i)
+		if p := kafka.Partition([]byte(id), n); ids[p] == "" {
+			ids[p] = id
+			found++
+		}
+	}
+	return ids
 }

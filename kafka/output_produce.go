@@ -17,8 +17,9 @@ import (
 // order, keyed by the event's instrument_id and placed with Partition, so that
 // a backfill of the same files with the topic's partition count reproduces
 // the topic's partitions and offsets. Lines that do not decode are sent
-// without a key (to Partition(nil)): they are the job's to reject. It returns
-// the number of records produced.
+// without a key (to Partition(nil)): they are the job's to reject. A
+// heartbeat line ({"op":"heartbeat",...}) is sent to every partition. It
+// returns the number of records produced.
 func Produce(ctx context.Context, cl *kgo.Client, topic string, paths []string) (int64, error) {
 	p, err := NewLineProducer(ctx, cl, topic)
 	if err != nil {
@@ -63,6 +64,12 @@ func (p *LineProducer) Line(line []byte) error {
 	var key []byte
 	if k := p.dec.Key(line, &p.ev); k != nil {
 		key = append([]byte(nil), k...)
+	} else if p.dec.Heartbeat(line, &p.ev) {
+		for part := range int32(p.parts) {
+			p.cl.Produce(p.ctx, &kgo.Record{Topic: p.topic, Value: append([]byte(nil), line...), Partition: part}, p.done)
+			p.n++
+		}
+		return p.ctx.Err()
 	}
 	rec := &kgo.Record{Topic: p.topic, Key: key, Value: append([]byte(nil), line...), Partition: Partition(key, p.parts)}
 	p.cl.Produce(p.ctx, rec, p.done)

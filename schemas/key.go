@@ -20,6 +20,14 @@ func (d *Decoder) Key(raw []byte, ev *Event) []byte {
 	return unsafe.Slice(unsafe.StringData(ev.InstrumentID), len(ev.InstrumentID))
 }
 
+// Heartbeat reports whether raw is a heartbeat that decodes (see
+// OpHeartbeat): a line of a JSONL file that speaks for the stream, not for
+// one instrument, so that `produce` and file backfills send it to every
+// partition. Key returns nil for it, as for a record that does not decode.
+func (d *Decoder) Heartbeat(raw []byte, ev *Event) bool {
+	return d.Decode(raw, ev) == nil && ev.Op == OpHeartbeat
+}
+
 const keyPrefix = `"instrument_id"`
 
 // frontKey reads `{"instrument_id":"…"` at the front of raw.

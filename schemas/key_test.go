@@ -20,6 +20,27 @@ func TestKey(t *testing.T) {
 	}
 }
 
+func TestHeartbeat(t *testing.T) {
+	d := NewDecoder()
+	var ev Event
+	for in, want := range map[string]bool{
+		`{"op":"heartbeat","event_time":"2026-01-15T09:01:05Z"}`: true,
+		`{"event_time":1768467665000,"op":"heartbeat"}`:          true,
+		`{"op":"heartbeat"}`: false, // no event_time: a dead letter
+		`{"op":"heartbeat","event_time":"2026-01-15","instrument_id":"a"}`:        false,
+		`{"instrument_id":"a","event_time":"2026-01-15","op":"upsert","price":1}`: false,
+		`{"op":"heartbeat","event_time":"2026-01-15","price":1}`:                  false,
+		`not json`: false,
+	} {
+		if d.Key([]byte(in), &ev) != nil && want {
+			t.Errorf("Key(%s) is not nil", in)
+		}
+		if got := d.Heartbeat([]byte(in), &ev); got != want {
+			t.Errorf("Heartbeat(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func BenchmarkKey(b *testing.B) {
 	d := NewDecoder()
 	var ev Event
