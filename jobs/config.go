@@ -207,6 +207,10 @@ func (c *Config) Validate() error {
 	if err := c.Source.Debezium.Validate(); err != nil {
 		return fmt.Errorf("config: source.debezium.%w", err)
 	}
+	if c.Source.Format == FormatDebezium && c.Windows.IdleTimeout != 0 {
+		return conf.Errorf("windows.idle_timeout", c.Windows.IdleTimeout,
+			"want 0 with source.format debezium (heartbeats are pricewatch events, not change events)")
+	}
 	if st := time.Duration(c.Source.SessionTimeout); st < 6*time.Second || st > 30*time.Minute {
 		return conf.Errorf("source.session_timeout", c.Source.SessionTimeout, "want a duration from 6s to 30m")
 	}

@@ -25,6 +25,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"source:\n  partitions: 0\n", "config: source.partitions: 0 is not allowed; want a whole number from 1 to 10000"},
 		{"source:\n  max_poll_records: 0\n", "config: source.max_poll_records: 0 is not allowed; want a whole number from 1 to 1000000"},
 		{"windows:\n  idle_timeout: 10ms\n", "windows.idle_timeout: 10ms is not allowed; want 0 (off) or a duration from 1s to 100 years"},
+		{"source:\n  format: debezium\nwindows:\n  idle_timeout: 30s\n", "windows.idle_timeout: 30s is not allowed; want 0 with source.format debezium"},
 		{"epoch:\n  records: -5\n", "config: epoch.records: -5 is not allowed"},
 		{"epoch:\n  interval: soon\n", `"soon" is not a duration`},
 		{"detectors:\n  jump:\n    threshold: 1.5\n", "detectors.jump.threshold: 1.5 is not allowed"},
