@@ -71,6 +71,11 @@ func TestMaxFuture(t *testing.T) {
 			if len(got["late_events"]) != tt.late {
 				t.Errorf("late_events: %q, want %d rows", got["late_events"], tt.late)
 			}
+			for _, r := range got["late_events"] { // the 09:00:30 tick missed the 1-minute window 09:00
+				if !strings.HasPrefix(r, "A | price | tumbling | 2026-01-15T09:00:30Z | 101 | 2026-01-15T09:00:00Z | 2026-01-15T09:01:00Z | ") {
+					t.Errorf("late_events row %q", r)
+				}
+			}
 			if !slices.Equal(got["dead_letters"], tt.dead) {
 				t.Errorf("dead_letters:\n got  %q\n want %q", got["dead_letters"], tt.dead)
 			}

@@ -33,11 +33,14 @@ type WindowBar struct {
 	SrcOffset    int64
 }
 
-// LateEvent is an event that arrived after every window it belongs to had
-// closed for good (beyond the allowed lateness).
+// LateEvent is an event that arrived after a window it belongs to had closed
+// for good (beyond the allowed lateness): the window it missed, by kind
+// ("tumbling", "hopping", "session"; "" for a time no window can hold) and
+// bounds.
 type LateEvent struct {
 	InstrumentID string
 	Attribute    string
+	WindowKind   string
 	EventTime    int64
 	Value        float64
 	WindowStart  int64

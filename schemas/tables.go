@@ -54,8 +54,8 @@ var (
 			field("src_partition", i32, false), field("src_offset", i64, false),
 		}, nil)}
 
-	LateEvents = Table{Name: "late_events", Identity: []string{"src_partition", "src_offset", "attribute", "window_start", "window_end"}, Schema: arrow.NewSchema([]arrow.Field{
-		field("instrument_id", str, false), field("attribute", str, false), field("event_time", Timestamp, false),
+	LateEvents = Table{Name: "late_events", Identity: []string{"src_partition", "src_offset", "attribute", "window_kind", "window_start", "window_end"}, Schema: arrow.NewSchema([]arrow.Field{
+		field("instrument_id", str, false), field("attribute", str, false), field("window_kind", str, false), field("event_time", Timestamp, false),
 		field("value", f64, false), field("window_start", Timestamp, false), field("window_end", Timestamp, false),
 		field("watermark", Timestamp, false), field("reason", str, false),
 		field("src_partition", i32, false), field("src_offset", i64, false),
@@ -446,6 +446,7 @@ func appendLate(rb *array.RecordBuilder, rows []LateEvent) {
 		c := cols{rb: rb}
 		c.str(r.InstrumentID)
 		c.str(r.Attribute)
+		c.str(r.WindowKind)
 		c.ts(r.EventTime)
 		c.f64(r.Value)
 		c.ts(r.WindowStart)

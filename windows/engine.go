@@ -270,9 +270,9 @@ func (e *Engine) bar(a *agg, slot int32, kind string, start, end int64, rev int3
 }
 
 // late appends one LateEvent.
-func (e *Engine) late(slot int32, t int64, x float64, start, end int64, reason string) {
+func (e *Engine) late(slot int32, kind string, t int64, x float64, start, end int64, reason string) {
 	e.out.Late = append(e.out.Late, schemas.LateEvent{
-		InstrumentID: e.in.Strings()[slot/e.nA], Attribute: e.attrs[slot%e.nA], EventTime: t, Value: x,
+		InstrumentID: e.in.Strings()[slot/e.nA], Attribute: e.attrs[slot%e.nA], WindowKind: kind, EventTime: t, Value: x,
 		WindowStart: start, WindowEnd: end, Watermark: e.wm, Reason: reason,
 		SrcPartition: e.srcP, SrcOffset: e.srcO,
 	})

@@ -97,7 +97,7 @@ func TestTumblingExactRows(t *testing.T) {
 		t.Fatalf("watermark %d", got)
 	}
 	out = feed(e, mkEv(7, "A", "09:00:45", 9, -1))
-	wantLate := []schemas.LateEvent{{InstrumentID: "A", Attribute: "price", EventTime: ts(day0 + "09:00:45Z"), Value: 9,
+	wantLate := []schemas.LateEvent{{InstrumentID: "A", Attribute: "price", WindowKind: "tumbling", EventTime: ts(day0 + "09:00:45Z"), Value: 9,
 		WindowStart: start, WindowEnd: end, Watermark: ts(day0 + "09:01:00.5Z"),
 		Reason:       "tumbling 1m0s window [2026-01-15T09:00:00Z, 2026-01-15T09:01:00Z) closed at watermark 2026-01-15T09:01:00.5Z; allowed lateness 0s",
 		SrcPartition: 3, SrcOffset: 7}}

@@ -137,7 +137,7 @@ func (ps *paneSet) addLate(e *Engine, slot int32, k, t int64, x float64) {
 // last pane is in k..missHi, naming the latest of them.
 func (ps *paneSet) reportMissed(e *Engine, slot int32, k, missHi, t int64, x float64) {
 	start, end := ps.g.start(missHi-ps.n+1), ps.g.start(missHi+1)
-	e.late(slot, t, x, start, end, closedReason(ps.label, start, end, e.wm, ps.lateness, missHi-k))
+	e.late(slot, ps.kind, t, x, start, end, closedReason(ps.label, start, end, e.wm, ps.lateness, missHi-k))
 }
 
 // reemit emits the closed window with last pane q after a late update. Its

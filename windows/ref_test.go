@@ -172,8 +172,8 @@ func (r *refEngine) process(ev schemas.Event) ([]schemas.WindowBar, []schemas.La
 	}
 	idx := len(r.evs)
 	r.evs = append(r.evs, re)
-	lateRow := func(a int, start, end int64, reason string) {
-		lates = append(lates, schemas.LateEvent{InstrumentID: ev.InstrumentID, Attribute: r.spec.Attributes[a],
+	lateRow := func(a int, kind string, start, end int64, reason string) {
+		lates = append(lates, schemas.LateEvent{InstrumentID: ev.InstrumentID, Attribute: r.spec.Attributes[a], WindowKind: kind,
 			EventTime: t, Value: re.x[a], WindowStart: start, WindowEnd: end, Watermark: prev, Reason: reason,
 			SrcPartition: ev.Partition, SrcOffset: ev.Offset})
 	}
@@ -208,7 +208,7 @@ func (r *refEngine) process(ev schemas.Event) ([]schemas.WindowBar, []schemas.La
 			}
 			if len(missed) > 0 {
 				w := missed[len(missed)-1]
-				lateRow(a, w[0], w[1], closedReason(label, w[0], w[1], prev, r.L, int64(len(missed)-1)))
+				lateRow(a, kind, w[0], w[1], closedReason(label, w[0], w[1], prev, r.L, int64(len(missed)-1)))
 			}
 		}
 		for i, g := range r.spec.Session {
@@ -224,7 +224,7 @@ func (r *refEngine) process(ev schemas.Event) ([]schemas.WindowBar, []schemas.La
 			}
 			if len(ov) == 0 {
 				if t+gap+r.L <= prev {
-					lateRow(a, t, t+gap, closedReason(fmt.Sprintf("session (gap %s)", time.Duration(g.Gap)), t, t+gap, prev, r.L, 0))
+					lateRow(a, kindSession, t, t+gap, closedReason(fmt.Sprintf("session (gap %s)", time.Duration(g.Gap)), t, t+gap, prev, r.L, 0))
 					continue
 				}
 				s := &refSess{evs: []int{idx}}

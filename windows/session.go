@@ -111,7 +111,7 @@ func (st *sessSet) absorb(i int32, hiT int64) {
 func (st *sessSet) addNew(e *Engine, slot, prev, next int32, t int64, x float64) {
 	end := t + st.gap
 	if end+st.lateness <= e.wm {
-		e.late(slot, t, x, t, end, closedReason(st.label, t, end, e.wm, st.lateness, 0))
+		e.late(slot, kindSession, t, x, t, end, closedReason(st.label, t, end, e.wm, st.lateness, 0))
 		return
 	}
 	i := st.alloc(slot)
