@@ -129,8 +129,8 @@ func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 	var ev schemas.Event
 	d := newDispatcher(ctx, b)
 	err := files.LinesProgress(paths, b.progress, func(line []byte) error {
-		key := dec.Key(line, &ev)
-		if key == nil && dec.Heartbeat(line, &ev) { // every partition's, as `produce` sends it
+		key, heartbeat := dec.Route(line, &ev)
+		if heartbeat { // every partition's, as `produce` sends it
 			for p := range int32(n) {
 				if err := d.send(p, offsets[p], nil, line); err != nil {
 					return err

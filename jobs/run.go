@@ -241,15 +241,15 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	if err := r.publishAlerts(ctx); err != nil {
 		return false, err
 	}
-	if err := r.heartbeats(ctx, fs, time.Now()); err != nil {
+	now := time.Now()
+	if err := r.heartbeats(ctx, fs, now); err != nil {
 		return false, err
 	}
-	for _, p := range r.owned() {
-		r.job.observeWatermark(r.lanes[p], time.Now())
+	for _, l := range r.lanes {
+		r.job.observeWatermark(l, now)
 	}
 	// Epochs due by wall time commit in parallel: snapshotting a lane's
 	// state is the longest pause of the loop.
-	now := time.Now()
 	var due []*lane
 	for _, p := range r.owned() {
 		if l := r.lanes[p]; l.due(now) {

@@ -62,9 +62,9 @@ func (p *LineProducer) Line(line []byte) error {
 		return p.ctx.Err()
 	}
 	var key []byte
-	if k := p.dec.Key(line, &p.ev); k != nil {
+	if k, heartbeat := p.dec.Route(line, &p.ev); k != nil {
 		key = append([]byte(nil), k...)
-	} else if p.dec.Heartbeat(line, &p.ev) {
+	} else if heartbeat {
 		for part := range int32(p.parts) {
 			p.cl.Produce(p.ctx, &kgo.Record{Topic: p.topic, Value: append([]byte(nil), line...), Partition: part}, p.done)
 			p.n++

@@ -7,25 +7,30 @@ import "unsafe"
 // generator write it, the key is read straight from the front of the record
 // (unescaped strings only) without decoding the rest; otherwise the record
 // is decoded into ev and the key is its instrument id, or nil when it does
-// not decode. `produce` and file backfills both place records with Key, so
-// they always agree. The returned slice aliases raw or an interned string;
-// it is valid until the next call.
+// not decode. `produce` and file backfills both place records with Route,
+// so they always agree. The returned slice aliases raw or an interned
+// string; it is valid until the next call.
 func (d *Decoder) Key(raw []byte, ev *Event) []byte {
-	if k, ok := frontKey(raw); ok {
-		return k
-	}
-	if d.Decode(raw, ev) != nil {
-		return nil
-	}
-	return unsafe.Slice(unsafe.StringData(ev.InstrumentID), len(ev.InstrumentID))
+	key, _ := d.Route(raw, ev)
+	return key
 }
 
-// Heartbeat reports whether raw is a heartbeat that decodes (see
-// OpHeartbeat): a line of a JSONL file that speaks for the stream, not for
-// one instrument, so that `produce` and file backfills send it to every
-// partition. Key returns nil for it, as for a record that does not decode.
-func (d *Decoder) Heartbeat(raw []byte, ev *Event) bool {
-	return d.Decode(raw, ev) == nil && ev.Op == OpHeartbeat
+// Route is Key that also reports whether raw is a heartbeat that decodes
+// (see OpHeartbeat; its key is nil, as for a record that does not decode): a
+// line of a JSONL file that speaks for the stream, not for one instrument,
+// so that `produce` and file backfills send it to every partition. A record
+// is decoded at most once.
+func (d *Decoder) Route(raw []byte, ev *Event) (key []byte, heartbeat bool) {
+	if k, ok := frontKey(raw); ok {
+		return k, false
+	}
+	if d.Decode(raw, ev) != nil {
+		return nil, false
+	}
+	if ev.Op == OpHeartbeat {
+		return nil, true
+	}
+	return unsafe.Slice(unsafe.StringData(ev.InstrumentID), len(ev.InstrumentID)), false
 }
 
 const keyPrefix = `"instrument_id"`

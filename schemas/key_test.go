@@ -32,11 +32,12 @@ func TestHeartbeat(t *testing.T) {
 		`{"op":"heartbeat","event_time":"2026-01-15","price":1}`:                  false,
 		`not json`: false,
 	} {
-		if d.Key([]byte(in), &ev) != nil && want {
-			t.Errorf("Key(%s) is not nil", in)
+		key, got := d.Route([]byte(in), &ev)
+		if key != nil && want {
+			t.Errorf("Route(%s) key is not nil", in)
 		}
-		if got := d.Heartbeat([]byte(in), &ev); got != want {
-			t.Errorf("Heartbeat(%s) = %v, want %v", in, got, want)
+		if got != want {
+			t.Errorf("Route(%s) heartbeat = %v, want %v", in, got, want)
 		}
 	}
 }
