@@ -160,15 +160,23 @@ func TestAlertsAcrossMembers(t *testing.T) {
 	start := func(id string) *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--config", cfg, "--brokers", b, "--topic", topic, "--group", group,
 			"--instance-id", id, "--out", t.TempDir())
+		log := &strings.Builder{}
+		cmd.Stderr = log
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+			if t.Failed() {
+				t.Logf("member %s's log:\n%s", id, tail(log.String()))
+			}
+		})
 		return cmd
 	}
 	parts := splitFile(t, input, 10)
 	total := countRecords(t, pricewatch(t, "produce", "--brokers", b, "--topic", topic, "--partitions", partitions, "--input", parts[0]))
 	a := start("a")
-	defer func() { a.Process.Kill(); a.Wait() }()
 	bm := start("b")
 	waitFor(t, "both members to join", 2*time.Minute, func() bool { return members(t, group) == 2 })
 	for _, p := range parts[1:] {

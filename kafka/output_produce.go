@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"pricewatch/files"
@@ -128,60 +127,4 @@ func (p *LineProducer) Close(err error) (int64, error) {
 		return p.n, fmt.Errorf("kafka: cannot produce to %q: %w", p.topic, err)
 	}
 	return p.n, nil
-}
-
-// PartitionCount returns the number of partitions of topic.
-func PartitionCount(ctx context.Context, cl *kgo.Client, topic string) (int, error) {
-	td, err := kadm.NewClient(cl).ListTopics(ctx, topic)
-	if err != nil {
-		return 0, fmt.Errorf("kafka: cannot describe topic %q: %w", topic, err)
-	}
-	t, ok := td[topic]
-	if !ok || t.Err != nil {
-		return 0, fmt.Errorf("kafka: topic %q does not exist: %v", topic, t.Err)
-	}
-	return len(t.Partitions), nil
-}
-
-// EndOffsets returns the end offset (the next offset to be written) of every
-// partition of topic.
-func EndOffsets(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
-	lo, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		return nil, fmt.Errorf("kafka: cannot list end offsets of %q: %w", topic, err)
-	}
-	if err := lo.Error(); err != nil {
-		return nil, fmt.Errorf("kafka: cannot list end offsets of %q: %w", topic, err)
-	}
-	out := map[int32]int64{}
-	lo.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
-	return out, nil
-}
-
-// CreateTopic creates topic with the given partitions (replication factor 1
-// when the cluster has one broker, else the cluster default) if it does not
-// exist yet.
-func CreateTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int) error {
-	resp, err := kadm.NewClient(cl).CreateTopics(ctx, int32(partitions), -1, nil, topic)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil && !isExists(err) {
-		return fmt.Errorf("kafka: cannot create topic %q: %w", topic, err)
-	}
-	return nil
-}
-
-// CreateCompactedTopic creates a one-partition compacted topic if it does
-// not exist yet.
-func CreateCompactedTopic(ctx context.Context, cl *kgo.Client, topic string) error {
-	compact := "compact"
-	resp, err := kadm.NewClient(cl).CreateTopics(ctx, 1, -1, map[string]*string{"cleanup.policy": &compact}, topic)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil && !isExists(err) {
-		return fmt.Errorf("kafka: cannot create topic %q: %w", topic, err)
-	}
-	return nil
 }
