@@ -43,9 +43,8 @@ func archiveDate(r *schemas.RawEvent) string {
 	return time.UnixMicro(r.EventTime).UTC().Format(time.DateOnly)
 }
 
-// write writes the epoch's records, one file per event date, and returns
-// the number of rows.
-func (a *archive) write(mem memory.Allocator, out string, partition int32, epoch, from, to int64) error {
+// write writes the epoch's records, one file per event date, with opts.
+func (a *archive) write(mem memory.Allocator, out string, partition int32, epoch, from, to int64, opts ...parquet.Opt) error {
 	rows := slices.Clone(a.rows)
 	slices.SortStableFunc(rows, func(x, y schemas.RawEvent) int {
 		dx, dy := archiveDate(&x), archiveDate(&y)
@@ -65,7 +64,7 @@ func (a *archive) write(mem memory.Allocator, out string, partition int32, epoch
 		}
 		dir := archivePartitionDir(out, date, partition)
 		rec := schemas.RawEventsRecord(mem, rows[i:j])
-		err := parquet.WriteFile(filepath.Join(dir, parquet.FileName(schemas.RawEvents.Name, epoch, from, to)), rec)
+		err := parquet.WriteFile(filepath.Join(dir, parquet.FileName(schemas.RawEvents.Name, epoch, from, to)), rec, opts...)
 		rec.Release()
 		if err != nil {
 			return err

@@ -139,6 +139,7 @@ func (s *sink) write(w *epochWork) error {
 	ctx := context.Background()
 	epoch := e.Checkpoint.Epochs
 	start := time.Now()
+	pqc := parquet.WithCompression(j.cfg.Parquet.Compression)
 	for _, t := range schemas.Tables {
 		n := w.batch.Len(t)
 		if n == 0 {
@@ -147,7 +148,7 @@ func (s *sink) write(w *epochWork) error {
 		path := parquet.Path(j.out, t.Name, e.Partition, epoch, e.From, e.To)
 		err := parquet.WriteRecords(path, t.Schema, func(yield func(arrow.RecordBatch) error) error {
 			return w.batch.EachRecord(j.mem, t, rowGroupRows, yield)
-		})
+		}, pqc)
 		if err != nil {
 			return err
 		}
@@ -160,7 +161,7 @@ func (s *sink) write(w *epochWork) error {
 		}
 		path := parquet.Path(j.out, t.Name, e.Partition, epoch, e.From, e.To)
 		rec := w.hist.Record(j.mem, t)
-		err := parquet.WriteFile(path, rec)
+		err := parquet.WriteFile(path, rec, pqc)
 		rec.Release()
 		if err != nil {
 			return err
@@ -170,7 +171,7 @@ func (s *sink) write(w *epochWork) error {
 	j.observe("parquet", start)
 	if w.arch != nil {
 		a := archive{rows: w.arch}
-		if err := a.write(j.mem, j.out, e.Partition, epoch, e.From, e.To); err != nil {
+		if err := a.write(j.mem, j.out, e.Partition, epoch, e.From, e.To, pqc); err != nil {
 			return err
 		}
 	}

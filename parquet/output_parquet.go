@@ -16,7 +16,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	pq "github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -37,15 +36,20 @@ func Path(root, table string, partition int32, epoch, from, to int64) string {
 	return filepath.Join(Dir(root, table, partition), FileName(table, epoch, from, to))
 }
 
-// WriteFile writes rec to path atomically. The bytes depend only on rec.
-func WriteFile(path string, rec arrow.RecordBatch) error {
-	return WriteRecords(path, rec.Schema(), func(yield func(arrow.RecordBatch) error) error { return yield(rec) })
+// WriteFile writes rec to path atomically. The bytes depend only on rec and
+// the options.
+func WriteFile(path string, rec arrow.RecordBatch, opts ...Opt) error {
+	return WriteRecords(path, rec.Schema(), func(yield func(arrow.RecordBatch) error) error { return yield(rec) }, opts...)
 }
 
 // WriteRecords writes the records that each yields, one row group each, to
 // path atomically (a temporary name, synced, then renamed). The bytes depend
-// only on the records.
-func WriteRecords(path string, schema *arrow.Schema, each func(yield func(arrow.RecordBatch) error) error) error {
+// only on the records and the options.
+func WriteRecords(path string, schema *arrow.Schema, each func(yield func(arrow.RecordBatch) error) error, opts ...Opt) error {
+	var c writeCfg
+	for _, o := range opts {
+		o.apply(&c)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("parquet: cannot create %q: %w", filepath.Dir(path), err)
 	}
@@ -57,7 +61,7 @@ func WriteRecords(path string, schema *arrow.Schema, each func(yield func(arrow.
 	bw := writers.Get().(*bufio.Writer)
 	bw.Reset(f)
 	defer func() { bw.Reset(nil); writers.Put(bw) }()
-	w, err := pqarrow.NewFileWriter(schema, bw, writerProps(schema), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	w, err := pqarrow.NewFileWriter(schema, bw, writerProps(schema, c.compression), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err == nil {
 		err = each(w.Write)
 		if cerr := w.Close(); err == nil {
@@ -88,11 +92,11 @@ func WriteRecords(path string, schema *arrow.Schema, each func(yield func(arrow.
 // backfill writes hundreds of files; their buffers were 4% of its garbage).
 var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20) }}
 
-// writerProps: Snappy (this package's fast encoder, see fastSnappy), no
-// dictionary encoding, and statistics for the time columns and the source
-// offsets only (what queries filter on, to skip files). Hashing every value
-// for dictionaries, and min/max of every other column, cost more than the
-// rest of the write, for files 5% smaller.
+// writerProps: the compression c (Snappy is this package's fast encoder,
+// see fastSnappy), no dictionary encoding, and statistics for the time
+// columns and the source offsets only (what queries filter on, to skip
+// files). Hashing every value for dictionaries, and min/max of every other
+// column, cost more than the rest of the write, for files 5% smaller.
 //
 // 64-bit integer and time columns are DELTA_BINARY_PACKED, but for those
 // listed in plainColumns: counts, offsets and window bounds run in small
@@ -101,8 +105,8 @@ var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20)
 // window bars, count took 18% of the bytes it took plain with Snappy, and
 // window_start, window_end, late_updates and src_offset 1-5%, for no more
 // CPU: this makes up for the fast Snappy encoder's larger blocks.
-func writerProps(schema *arrow.Schema) *pq.WriterProperties {
-	opts := []pq.WriterProperty{pq.WithCompression(compress.Codecs.Snappy), pq.WithCreatedBy("pricewatch"),
+func writerProps(schema *arrow.Schema, c Compression) *pq.WriterProperties {
+	opts := []pq.WriterProperty{pq.WithCompression(c.codec()), pq.WithCreatedBy("pricewatch"),
 		pq.WithDictionaryDefault(false), pq.WithStats(false)}
 	for _, f := range schema.Fields() {
 		id := f.Type.ID()

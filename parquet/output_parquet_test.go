@@ -132,9 +132,23 @@ func BenchmarkRecordBars(b *testing.B) {
 }
 
 // TestWriteFileRoundTrip writes bars, some without a VWAP, in several row
-// groups and reads them back: the records are equal, the 64-bit columns are
-// delta-encoded but for first_time and last_time, and the pages are Snappy.
+// groups and reads them back, with each compression (Snappy without the
+// option: the default): the records are equal, the 64-bit columns are
+// delta-encoded but for first_time and last_time, and the pages have the
+// compression asked for.
 func TestWriteFileRoundTrip(t *testing.T) {
+	for _, c := range Compressions {
+		t.Run(string(c), func(t *testing.T) {
+			var opts []Opt
+			if c != Snappy {
+				opts = append(opts, WithCompression(c))
+			}
+			testRoundTrip(t, c.codec(), opts...)
+		})
+	}
+}
+
+func testRoundTrip(t *testing.T, codec compress.Compression, opts ...Opt) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := bars(30_000)
@@ -149,7 +163,7 @@ func TestWriteFileRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bars.parquet")
 	err := WriteRecords(path, schemas.WindowBars.Schema, func(yield func(arrow.RecordBatch) error) error {
 		return b.EachRecord(mem, &schemas.WindowBars, 10_000, yield)
-	})
+	}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +185,7 @@ func TestWriteFileRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cc.Compression() != compress.Codecs.Snappy {
+		if cc.Compression() != codec {
 			t.Errorf("%s: compression %v", fld.Name, cc.Compression())
 		}
 		delta := slices.Contains(cc.Encodings(), pq.Encodings.DeltaBinaryPacked)
@@ -204,6 +218,19 @@ func TestWriteFileRoundTrip(t *testing.T) {
 		g := got.Schema().Field(i)
 		if g.Name != fld.Name || !arrow.TypeEqual(g.Type, fld.Type) || g.Nullable != fld.Nullable || !array.Equal(got.Column(i), want.Column(i)) {
 			t.Errorf("column %d: read back %v, wrote %v", i, g, fld)
+		}
+	}
+}
+
+func TestParseCompression(t *testing.T) {
+	for _, c := range Compressions {
+		if got, err := ParseCompression(string(c)); got != c || err != nil {
+			t.Errorf("ParseCompression(%q) = %q, %v", c, got, err)
+		}
+	}
+	for _, s := range []string{"", "gzip", "Snappy", "lz4"} {
+		if _, err := ParseCompression(s); err == nil {
+			t.Errorf("ParseCompression(%q) took it", s)
 		}
 	}
 }
