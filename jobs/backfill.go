@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -198,7 +199,8 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 	if err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Source.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted())}, sec...)...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Source.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords()}, sec...)...) // a transaction marker may be the end offset (lane.pass)
 	if err != nil {
 		return fmt.Errorf("jobs: cannot create Kafka client: %w", err)
 	}
@@ -228,17 +230,45 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 		if ferr != nil {
 			return fmt.Errorf("jobs: cannot fetch: %w", ferr)
 		}
-		fs.EachPartition(func(fp kgo.FetchTopicPartition) {
-			for _, r := range fp.Records {
-				if err != nil || r.Offset >= ends[fp.Partition] {
-					break
-				}
-				err = b.process(ctx, fp.Partition, r.Offset, r.Key, r.Value)
-			}
-			if l := b.lanes[fp.Partition]; l.next >= ends[fp.Partition] {
+		// Each partition's records go to its lane; lanes run in parallel,
+		// each in offset order, as in `run`.
+		var parts []kgo.FetchTopicPartition
+		fs.EachPartition(func(fp kgo.FetchTopicPartition) { parts = append(parts, fp) })
+		errs := make([]error, len(parts))
+		var wg sync.WaitGroup
+		for i, fp := range parts {
+			wg.Go(func() { errs[i] = feed(ctx, b.lanes[fp.Partition], fp.Records, ends[fp.Partition]) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		for _, fp := range parts {
+			if b.lanes[fp.Partition].next >= ends[fp.Partition] {
 				delete(assign, fp.Partition)
 			}
-		})
+		}
+	}
+	return nil
+}
+
+// feed hands a partition's fetched records below end to its lane (in `run`
+// and topic backfills), skipping those its checkpoint holds; a transaction
+// marker only moves the lane on.
+func feed(ctx context.Context, l *lane, recs []*kgo.Record, end int64) error {
+	for _, r := range recs {
+		if r.Offset >= end {
+			break
+		}
+		if r.Offset < l.next {
+			continue // committed by an earlier run into this folder
+		}
+		var err error
+		if r.Attrs.IsControl() {
+			err = l.pass(ctx, r.Offset)
+		} else {
+			err = l.process(ctx, r.Key, r.Value, r.Offset)
+		}
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -54,7 +55,7 @@ func (r *runner) heartbeats(ctx context.Context, fs kgo.Fetches, now time.Time) 
 		return nil
 	}
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		if len(p.Records) > 0 {
+		if slices.ContainsFunc(p.Records, isData) {
 			r.heard[p.Partition] = now
 		}
 	})
@@ -80,3 +81,6 @@ func (r *runner) heartbeats(ctx context.Context, fs kgo.Fetches, now time.Time) 
 	}
 	return nil
 }
+
+// isData reports whether r is a record rather than a transaction marker.
+func isData(r *kgo.Record) bool { return !r.Attrs.IsControl() }

@@ -119,6 +119,35 @@ func (l *lane) process(ctx context.Context, key, raw []byte, offset int64) error
 		l.replay(key, raw, offset)
 		return nil
 	}
+	if err := l.begin(ctx, offset); err != nil {
+		return err
+	}
+	l.records++
+	l.apply(key, raw, offset)
+	if offset < l.alertFrom {
+		l.alerted = len(l.batch.Anomalies)
+	}
+	return l.end(ctx, offset)
+}
+
+// pass moves the lane past an offset that holds no record for the job: a
+// transaction marker, which a consumer of a transactional topic gets in
+// place of a record (the topic's end offset may be one). It belongs to an
+// epoch like a record, so that the move becomes durable, but emits nothing.
+func (l *lane) pass(ctx context.Context, offset int64) error {
+	if offset < l.silentUntil {
+		l.next = offset + 1
+		return nil
+	}
+	if err := l.begin(ctx, offset); err != nil {
+		return err
+	}
+	return l.end(ctx, offset)
+}
+
+// begin commits the pending epoch when offset is past it, opens one at
+// offset if none is pending, and moves the lane past offset.
+func (l *lane) begin(ctx context.Context, offset int64) error {
 	if l.from >= 0 && offset/l.job.cfg.Epoch.Records != l.from/l.job.cfg.Epoch.Records {
 		if err := l.commit(ctx); err != nil {
 			return err
@@ -128,13 +157,13 @@ func (l *lane) process(ctx context.Context, key, raw []byte, offset int64) error
 		l.from, l.opened = offset, time.Now()
 	}
 	l.next = offset + 1
-	l.records++
-	l.apply(key, raw, offset)
-	if offset < l.alertFrom {
-		l.alerted = len(l.batch.Anomalies)
-	}
+	return nil
+}
+
+// end commits the epoch when offset is its last.
+func (l *lane) end(ctx context.Context, offset int64) error {
 	if (offset+1)%l.job.cfg.Epoch.Records == 0 {
-		return l.commit(ctx) // the epoch's last offset
+		return l.commit(ctx)
 	}
 	return nil
 }

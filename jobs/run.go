@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -111,6 +112,7 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(), // a transaction marker may be the end offset (lane.pass)
 		kgo.OnPartitionsAssigned(r.assigned),
 		kgo.OnPartitionsRevoked(r.revoked),
 		kgo.OnPartitionsLost(r.lost),
@@ -223,15 +225,9 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	var wg sync.WaitGroup
 	for i, w := range todo {
 		wg.Go(func() {
-			for _, rec := range w.p.Records {
-				if rec.Offset < w.l.next {
-					continue // already in the checkpoint
-				}
-				if errs[i] = w.l.process(ctx, rec.Key, rec.Value, rec.Offset); errs[i] != nil {
-					return
-				}
+			if errs[i] = feed(ctx, w.l, w.p.Records, math.MaxInt64); errs[i] == nil {
+				r.job.observeLag(w.l, w.p.HighWatermark)
 			}
-			r.job.observeLag(w.l, w.p.HighWatermark)
 		})
 	}
 	wg.Wait()
