@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -18,9 +19,9 @@ import (
 // TestTransactionalInputTopic writes the input topic with a transactional
 // producer, in three committed transactions and an aborted one, so that
 // every partition's log ends with a commit marker, an offset that holds no
-// record. `run --exit-at-end` and a backfill of the topic both finish (they
-// used to wait for that offset forever), give the same rows, and as many as
-// a backfill of the file.
+// record. `run --exit-at-end`, a backfill of the topic and two members of a
+// run to the end all finish (they used to wait for that offset forever),
+// give the same rows, and as many as a backfill of the file.
 func TestTransactionalInputTopic(t *testing.T) {
 	input, _ := workload(t, smallSpec())
 	topic := topicName(t)
@@ -61,6 +62,29 @@ func TestTransactionalInputTopic(t *testing.T) {
 	pricewatch(t, "backfill", "--input", input, "--out", fileOut, "--partitions", partitions)
 	got := tables(t, runOut)
 	requireEqual(t, "run vs backfill of the topic", got, tables(t, topicOut))
+	// Two members of another group, each into its own folder: the one that
+	// ends last may take over the other's partitions after their windows
+	// were flushed, and must not flush them again.
+	pairOuts := []string{t.TempDir(), t.TempDir()}
+	errs := make(chan error, len(pairOuts))
+	for _, out := range pairOuts {
+		go func() {
+			var stderr bytes.Buffer
+			cmd := exec.CommandContext(ctx, bin, "run", "--brokers", b, "--topic", topic, "--group", topic+"-pair", "--out", out, "--exit-at-end")
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				errs <- fmt.Errorf("a member of two: %v\n%s", err, tail(stderr.String()))
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range pairOuts {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	requireEqual(t, "one member vs two", got, tables(t, pairOuts...))
 	file := tables(t, fileOut)
 	for _, tb := range []string{"window_bars", "anomalies", "attr_history", "dead_letters"} {
 		if len(got[tb]) != len(file[tb]) || len(got[tb]) == 0 {

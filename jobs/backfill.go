@@ -309,7 +309,7 @@ func topicRange(ctx context.Context, cl *kgo.Client, in BackfillInput) (starts, 
 	return starts, ends, err
 }
 
-func sortedKeys(m map[int32]*lane) []int32 {
+func sortedKeys[V any](m map[int32]V) []int32 {
 	ps := make([]int32, 0, len(m))
 	for p := range m {
 		ps = append(ps, p)

@@ -45,6 +45,9 @@ type lane struct {
 	// silentUntil: records below it rebuild state only; their rows were
 	// written by the partition's previous owner (see runner.adjust).
 	silentUntil int64
+	// flushedAt: the offset at which another member of a bounded run
+	// flushed this partition's windows (see endMark); -1 when none.
+	flushedAt int64
 	// alertFrom: anomalies of records below it are already on the alert
 	// topic; alerted: the anomalies of the batch published (or left out).
 	alertFrom   int64
@@ -71,7 +74,7 @@ func (j *Job) newLane(partition int32) (*lane, error) {
 	}
 	l := &lane{
 		job: j, partition: partition, dec: j.newDecoder(), win: win, det: det, lay: lay,
-		hist: history.NewInterval(j.cfg.History), from: -1,
+		hist: history.NewInterval(j.cfg.History), from: -1, flushedAt: -1,
 		batch: &schemas.Batch{}, spare: make(chan *schemas.Batch, 1), freeState: make(chan []byte, 1),
 	}
 	l.spare <- &schemas.Batch{}

@@ -440,6 +440,14 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 		}
 	}
 	r.adjusted = true
+	var marks map[int32]int64
+	if r.ends != nil {
+		var err error
+		if marks, err = r.endMarks(ctx); err != nil {
+			r.fail = err
+			return offs, err
+		}
+	}
 	for p, o := range topic {
 		l := r.lanes[p]
 		if l == nil {
@@ -450,6 +458,9 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 			}
 		}
 		c := o.EpochOffset().Offset
+		if m, ok := marks[p]; ok && m == c {
+			l.flushedAt = c
+		}
 		if c > l.next {
 			l.silentUntil = c
 			r.log.Info("lane replays to rebuild state", "partition", p, "from", l.next, "to", c)
@@ -507,15 +518,26 @@ func (r *runner) stop(atEnd bool) error {
 	defer cancel()
 	r.mu.Lock()
 	var err error
+	flushed := map[int32]int64{}
 	for _, p := range r.owned() {
 		l := r.lanes[p]
-		if atEnd {
+		switch {
+		case atEnd && l.flushedAt == l.next:
+			// Another member flushed it at this offset, into its folder.
+			err = errors.Join(err, l.commit(ctx))
+		case atEnd:
 			err = errors.Join(err, l.finish(ctx))
-		} else {
+			flushed[p] = l.next
+		default:
 			err = errors.Join(err, l.commit(ctx))
 		}
 	}
 	err = errors.Join(err, r.job.sink.wait(), r.commitOffsets(ctx))
+	if err == nil {
+		if merr := r.markEnds(ctx, flushed); merr != nil {
+			r.log.Warn("cannot mark the flushed lanes; a member that takes them over will flush them again", "err", merr)
+		}
+	}
 	r.mu.Unlock()
 	r.cl.LeaveGroupContext(ctx)
 	return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +21,10 @@ import (
 // TestTransactionalInputTopic reads a topic written by a transactional
 // producer, in several transactions, one of them aborted: each partition's
 // log ends with a transaction marker, an offset that holds no record. A
-// streaming run to the end of the topic and a backfill of the topic both
-// finish (they used to wait for that offset forever), and give the rows of a
-// backfill of the committed records' file.
+// streaming run to the end of the topic, a backfill of the topic and two
+// members of a run to the end all finish (they used to wait for that offset
+// forever), and give the same rows, as many as a backfill of the committed
+// records' file.
 func TestTransactionalInputTopic(t *testing.T) {
 	s := gen.DefaultSpec()
 	s.Instruments, s.Events, s.Malformed = 40, 12000, 0
@@ -87,6 +89,30 @@ func TestTransactionalInputTopic(t *testing.T) {
 	}
 	equalTables(t, got, tables(t, topicOut))
 
+	// Two members of a new group, each into its own folder: each ends only
+	// when the group's committed offsets reach the end offsets, markers
+	// included. The one that ends last may take over the partitions of the
+	// first after their windows were flushed: it must not flush them again.
+	cfg.Source.Group = "pair"
+	outs := [2]string{t.TempDir(), t.TempDir()}
+	errs := make(chan error, 2)
+	for _, out := range outs {
+		go func() {
+			_, err := jobs.Run(ctx, cfg, out, jobs.RunOpts{ExitAtEnd: true})
+			errs <- err
+		}()
+	}
+	for range outs {
+		if err := <-errs; err != nil {
+			t.Fatalf("a member of two: %v", err)
+		}
+	}
+	pair := tables(t, outs[0])
+	for tb, rows := range tables(t, outs[1]) {
+		pair[tb] = append(pair[tb], rows...)
+		slices.Sort(pair[tb])
+	}
+	equalTables(t, got, pair)
 }
 
 // splitLines cuts a JSONL file into n files of consecutive lines.
