@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"pricewatch/files"
@@ -199,8 +201,12 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 	if err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Source.Brokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords()}, sec...)...) // a transaction marker may be the end offset (lane.pass)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Source.Brokers...),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// A transaction marker may be the end offset (lane.pass).
+		kgo.KeepControlRecords(),
+		// A lost offset is for source.on_data_loss (Job.skipLost).
+		kgo.ConsumeResetOffset(kgo.NoResetOffset().AtStart())}, sec...)...)
 	if err != nil {
 		return fmt.Errorf("jobs: cannot create Kafka client: %w", err)
 	}
@@ -209,13 +215,22 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 	if err != nil {
 		return err
 	}
+	logStart, err := logStarts(ctx, cl, in.Topic)
+	if err != nil {
+		return err
+	}
 	assign := map[int32]kgo.Offset{}
-	for p, s := range starts {
+	for _, p := range sortedKeys(starts) {
 		l, err := b.lane(ctx, p) // a lane for every partition
 		if err != nil {
 			return err
 		}
-		if s = max(s, l.next); s < ends[p] {
+		if l.next > 0 { // a folder that resumes: are its next offsets still there?
+			if err := b.job.resume(ctx, slog.Default(), in.Topic, l, logStart[p]); err != nil {
+				return err
+			}
+		}
+		if s := max(starts[p], l.next); s < ends[p] {
 			assign[p] = kgo.NewOffset().At(s)
 		}
 	}
@@ -226,9 +241,21 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 			return err
 		}
 		var ferr error
-		fs.EachError(func(t string, p int32, err error) { ferr = errors.Join(ferr, fmt.Errorf("%s/%d: %w", t, p, err)) })
+		var gone []int32
+		fs.EachError(func(t string, p int32, err error) {
+			if errors.Is(err, kerr.OffsetOutOfRange) {
+				gone = append(gone, p)
+			} else {
+				ferr = errors.Join(ferr, fmt.Errorf("%s/%d: %w", t, p, err))
+			}
+		})
 		if ferr != nil {
 			return fmt.Errorf("jobs: cannot fetch: %w", ferr)
+		}
+		if len(gone) > 0 {
+			if err := b.job.skipLost(ctx, cl, slog.Default(), in.Topic, b.lanes, gone); err != nil {
+				return err
+			}
 		}
 		// Each partition's records go to its lane; lanes run in parallel,
 		// each in offset order, as in `run`.

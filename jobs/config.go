@@ -112,11 +112,23 @@ type Source struct {
 	// Security is how every Kafka client of the job connects: TLS and SASL.
 	// Default: neither.
 	Security kafka.Security `yaml:"security"`
+	// OnDataLoss is what `run` and topic backfills do when a partition no
+	// longer holds the offset where its lane resumes (retention deleted
+	// records before the job read them): "fail" stops with an error naming
+	// the lost offsets; "skip" logs them, counts them (lost_offsets) and goes
+	// on from the earliest offset left. Default "fail".
+	OnDataLoss string `yaml:"on_data_loss"`
 	// Partitions is the number of partitions a file backfill spreads records
 	// over with Kafka's key hash, as `produce` does; set it to the topic's
 	// partition count so that a backfill reproduces a run. Default 4.
 	Partitions int `yaml:"partitions"`
 }
+
+// The source.on_data_loss policies.
+const (
+	OnDataLossFail = "fail"
+	OnDataLossSkip = "skip"
+)
 
 // The input formats.
 const (
@@ -146,7 +158,7 @@ func DefaultConfig() Config {
 
 func builtinDefaults() Config {
 	return Config{
-		Source: Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4, MaxPollRecords: 100000,
+		Source: Source{Brokers: []string{"127.0.0.1:9092"}, Topic: "prices", Group: "pricewatch", Partitions: 4, MaxPollRecords: 100000, OnDataLoss: OnDataLossFail,
 			Format: FormatJSON, Debezium: schemas.DefaultDebeziumSpec()},
 		Epoch:     Epoch{Records: 100000, Interval: conf.Duration(1e9)},
 		Windows:   windows.DefaultSpec(),
@@ -228,6 +240,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Source.MaxPollRecords < 1 || c.Source.MaxPollRecords > 1_000_000 {
 		return conf.Errorf("source.max_poll_records", c.Source.MaxPollRecords, "want a whole number from 1 to 1000000")
+	}
+	if c.Source.OnDataLoss != OnDataLossFail && c.Source.OnDataLoss != OnDataLossSkip {
+		return conf.Errorf("source.on_data_loss", fmt.Sprintf("%q", c.Source.OnDataLoss), "want %q or %q", OnDataLossFail, OnDataLossSkip)
 	}
 	if c.Source.Partitions < 1 || c.Source.Partitions > 10000 {
 		return conf.Errorf("source.partitions", c.Source.Partitions, "want a whole number from 1 to 10000")

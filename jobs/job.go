@@ -87,6 +87,7 @@ type Stats struct {
 	history     atomic.Int64
 	replayed    atomic.Int64 // records replayed only to rebuild state
 	clamped     atomic.Int64 // events whose time windows.max_future clamped
+	lost        atomic.Int64 // offsets deleted before they were read (source.on_data_loss skip)
 }
 
 func (s *Stats) add(b *schemas.Batch, records int64) {
@@ -124,8 +125,15 @@ func (s *Stats) String() string {
 	if n := s.clamped.Load(); n > 0 {
 		str += fmt.Sprintf(" clamped=%d", n)
 	}
+	if n := s.lost.Load(); n > 0 {
+		str += fmt.Sprintf(" lost_offsets=%d", n)
+	}
 	return str
 }
+
+// LostOffsets returns the number of input offsets that were deleted before
+// the job read them and skipped (source.on_data_loss skip).
+func (s *Stats) LostOffsets() int64 { return s.lost.Load() }
 
 // Clamped returns the number of events whose time windows.max_future
 // clamped (future_action clamp).

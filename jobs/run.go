@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -110,7 +111,9 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.Balancers(kgo.CooperativeStickyBalancer()),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// From the start when the group has no offset; never on their own
+		// when an offset is gone (source.on_data_loss, Job.skipLost).
+		kgo.ConsumeResetOffset(kgo.NoResetOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.KeepControlRecords(), // a transaction marker may be the end offset (lane.pass)
 		kgo.OnPartitionsAssigned(r.assigned),
@@ -170,11 +173,20 @@ func (r *runner) loop(ctx context.Context) error {
 			return ctx.Err()
 		}
 		var ferr error
+		var gone []int32
 		fs.EachError(func(t string, p int32, err error) {
-			if ferr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			switch {
+			case errors.Is(err, kerr.OffsetOutOfRange):
+				gone = append(gone, p)
+			case ferr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
 				ferr = fmt.Errorf("jobs: cannot fetch %s/%d: %w", t, p, err)
 			}
 		})
+		if ferr == nil && len(gone) > 0 {
+			r.mu.Lock()
+			ferr = r.job.skipLost(ctx, r.cl, r.log, r.cfg.Source.Topic, r.lanes, gone)
+			r.mu.Unlock()
+		}
 		if ferr != nil {
 			r.cl.AllowRebalance()
 			return ferr

@@ -31,23 +31,12 @@ func TestTransactionalInputTopic(t *testing.T) {
 	input, _ := genFile(t, s)
 	cfg := jobs.DefaultConfig()
 	cfg.Epoch.Records = 1000
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, cfg.Source.Topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cfg.Source.Brokers = c.ListenAddrs()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	// Commit the file in three transactions, after an aborted one of the
 	// second part's records.
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.TransactionalID("upstream"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := kfakeTopic(t, &cfg, 4, kgo.TransactionalID("upstream"))
 	txn := func(path string, commit bool) {
 		if err := cl.BeginTransaction(); err != nil {
 			t.Fatal(err)
@@ -132,4 +121,23 @@ func splitLines(t *testing.T, path string, n int) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// kfakeTopic starts an in-process broker holding cfg's topic with the given
+// partitions, points cfg at it, and returns a client that produces to it
+// with records placed by their Partition (and opts).
+func kfakeTopic(t *testing.T, cfg *jobs.Config, partitions int32, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, cfg.Source.Topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cfg.Source.Brokers = c.ListenAddrs()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
 }

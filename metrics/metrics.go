@@ -27,6 +27,7 @@ type Metrics struct {
 	RecordsIn      *prometheus.CounterVec
 	DecodeFailures *prometheus.CounterVec
 	Clamped        *prometheus.CounterVec
+	LostOffsets    *prometheus.CounterVec
 	DeadLetters    *prometheus.CounterVec
 	LateEvents     *prometheus.CounterVec
 	Anomalies      *prometheus.CounterVec
@@ -49,6 +50,8 @@ func New() *Metrics {
 			Help: "Input records that did not decode, by source partition."}, part),
 		Clamped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pricewatch_clamped_events_total",
 			Help: "Events whose time was clamped to windows.max_future (future_action clamp), by source partition."}, part),
+		LostOffsets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pricewatch_lost_offsets_total",
+			Help: "Input offsets deleted before the job read them and skipped (source.on_data_loss skip), by source partition."}, part),
 		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pricewatch_dead_letters_total",
 			Help: "Rows written to dead_letters, by source partition."}, part),
 		LateEvents: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pricewatch_late_events_total",
@@ -70,7 +73,7 @@ func New() *Metrics {
 		Lanes: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pricewatch_lanes_assigned",
 			Help: "Partitions this member owns."}),
 	}
-	m.reg.MustRegister(m.RecordsIn, m.DecodeFailures, m.Clamped, m.DeadLetters, m.LateEvents, m.Anomalies, m.WindowBars,
+	m.reg.MustRegister(m.RecordsIn, m.DecodeFailures, m.Clamped, m.LostOffsets, m.DeadLetters, m.LateEvents, m.Anomalies, m.WindowBars,
 		m.ConsumerLag, m.WatermarkLag, m.EpochSeconds, m.SinkSeconds, m.Lanes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
