@@ -256,6 +256,9 @@ func (c *Config) Validate() error {
 	if c.Metrics.Listen != "" && !strings.Contains(c.Metrics.Listen, ":") {
 		return conf.Errorf("metrics.listen", fmt.Sprintf("%q", c.Metrics.Listen), "want host:port, e.g. 127.0.0.1:9464, or \"\" for off")
 	}
+	if t := c.Alerts.Topic; t != "" && (t == c.Source.Topic || t+".progress" == c.Source.Topic) {
+		return conf.Errorf("alerts.topic", fmt.Sprintf("%q", t), "want a topic other than the input topic %q (and its .progress topic): the job would read its own alerts as input", c.Source.Topic)
+	}
 	if c.Alerts.Partitions < 1 {
 		return conf.Errorf("alerts.partitions", c.Alerts.Partitions, "want a whole number of at least 1")
 	}

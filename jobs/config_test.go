@@ -27,6 +27,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"windows:\n  idle_timeout: 10ms\n", "windows.idle_timeout: 10ms is not allowed; want 0 (off) or a duration from 1s to 100 years"},
 		{"source:\n  format: debezium\nwindows:\n  idle_timeout: 30s\n", "windows.idle_timeout: 30s is not allowed; want 0 with source.format debezium"},
 		{"epoch:\n  records: -5\n", "config: epoch.records: -5 is not allowed"},
+		{"alerts:\n  topic: prices\n", `config: alerts.topic: "prices" is not allowed; want a topic other than the input topic "prices"`},
 		{"source:\n  on_data_loss: ignore\n", `config: source.on_data_loss: "ignore" is not allowed; want "fail" or "skip"`},
 		{"parquet:\n  compression: gzip\n", `config: parquet.compression: "gzip" is not allowed; want snappy, zstd or none`},
 		{"epoch:\n  interval: soon\n", `"soon" is not a duration`},
