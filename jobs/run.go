@@ -453,7 +453,7 @@ func (r *runner) adjust(ctx context.Context, offs map[string]map[int32]kgo.Offse
 	}
 	r.adjusted = true
 	var marks map[int32]int64
-	if r.ends != nil {
+	if r.opts.ExitAtEnd {
 		var err error
 		if marks, err = r.endMarks(ctx); err != nil {
 			r.fail = err
