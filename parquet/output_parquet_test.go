@@ -68,9 +68,15 @@ func bars(n int) *schemas.Batch {
 	return &b
 }
 
-// TestWriteFileIsDeterministic writes the same rows twice: the files are
-// byte-identical, and no temporary file is left.
+// TestWriteFileIsDeterministic writes the same rows twice with each
+// compression: the files are byte-identical, and no temporary file is left.
 func TestWriteFileIsDeterministic(t *testing.T) {
+	for _, c := range Compressions {
+		t.Run(string(c), func(t *testing.T) { testDeterministic(t, WithCompression(c)) })
+	}
+}
+
+func testDeterministic(t *testing.T, opts ...Opt) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
@@ -79,7 +85,7 @@ func TestWriteFileIsDeterministic(t *testing.T) {
 	for i := range files {
 		rec := b.Record(mem, &schemas.WindowBars)
 		path := Path(dir, "window_bars", 1, int64(i+1), 0, 4999)
-		err := WriteFile(path, rec)
+		err := WriteFile(path, rec, opts...)
 		rec.Release()
 		if err != nil {
 			t.Fatal(err)
