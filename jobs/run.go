@@ -143,6 +143,9 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 		if r.ends, err = kafka.EndOffsets(ctx, cl, cfg.Source.Topic); err != nil {
 			return nil, err
 		}
+	} else if _, perr := kafka.PartitionCount(ctx, cl, cfg.Source.Topic); perr != nil {
+		// A streaming member waits for the topic, as any consumer does; say so.
+		r.log.Warn("the input topic cannot be read yet; waiting for it", "topic", cfg.Source.Topic, "err", perr)
 	}
 	err = r.loop(ctx)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
