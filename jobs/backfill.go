@@ -215,18 +215,16 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 	if err != nil {
 		return err
 	}
-	logStart, err := logStarts(ctx, cl, in.Topic)
-	if err != nil {
-		return err
-	}
 	assign := map[int32]kgo.Offset{}
 	for _, p := range sortedKeys(starts) {
 		l, err := b.lane(ctx, p) // a lane for every partition
 		if err != nil {
 			return err
 		}
-		if l.next > 0 { // a folder that resumes: are its next offsets still there?
-			if err := b.job.resume(ctx, slog.Default(), in.Topic, l, logStart[p]); err != nil {
+		// A folder that resumes: are its next offsets still there? (From a
+		// time, the start is the user's and the lane skips to it.)
+		if l.next > 0 && in.FromTime.IsZero() {
+			if err := b.job.resume(ctx, slog.Default(), in.Topic, l, starts[p]); err != nil {
 				return err
 			}
 		}
