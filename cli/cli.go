@@ -41,7 +41,7 @@ func init() {
 		{"diff", "DIR_A DIR_B [--table T ...] | --snapshots DIR --from D1 --to D2", "compare two output sets table by table (exit 1 when they differ), or list what changed between two snapshot dates", runDiff},
 		{"detect", "--input FILE [--time-col C] [--value-col C] [--detector NAME|ensemble] [--output FILE]", "score every row of a CSV or JSONL series online: timestamp,value,anomaly_score", runDetect},
 		{"bench", "[--dir DIR] [--instruments N] [--events N] [--brokers H:P] [--rate R]", "measure throughput, latency and memory on the standard workload, against DuckDB", runBench},
-		{"gen", "[--out FILE] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL", runGen},
+		{"gen", "[--out FILE | --brokers H:P --topic T] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL, or produce it to Kafka as produce would", runGen},
 		{"config", "[--config FILE]", "check a config file and print the effective config", runConfig},
 	}
 }
