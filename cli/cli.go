@@ -31,8 +31,8 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"demo", "[--out DIR]", "start an in-process Kafka broker, feed it a realistic stream with planted anomalies, run the job, summarise", runDemo},
-		{"run", "--config FILE [--brokers H:P,...] [--topic T] [--group G] [--instance-id ID] [--out DIR] [--exit-at-end]", "consume a topic as a consumer group member", runRun},
+		{"demo", "[--out DIR] [--events N]", "start an in-process Kafka broker, feed it a realistic stream with planted anomalies, run the job, summarise", runDemo},
+		{"run", "--config FILE [--brokers H:P,...] [--topic T] [--group G] [--instance-id ID] [--out DIR] [--metrics ADDR] [--exit-at-end]", "consume a topic as a consumer group member", runRun},
 		{"backfill", "--config FILE (--input PATH... [--partitions N] | --archive DIR | --brokers H:P --topic T [--from-time T1] [--to-time T2]) --out DIR",
 			"run the job over JSONL files, a raw-event archive, or a bounded range of a topic", runBackfill},
 		{"produce", "--brokers H:P,... --topic T [--partitions N] --input PATH...", "publish JSONL events, key = instrument_id", runProduce},
@@ -40,7 +40,7 @@ func init() {
 		{"report", "[--out DIR] [--instrument ID ...] [--file FILE]", "write an HTML page of charts of the outputs (offline, self-contained)", runReport},
 		{"diff", "DIR_A DIR_B [--table T ...] | --snapshots DIR --from D1 --to D2", "compare two output sets table by table (exit 1 when they differ), or list what changed between two snapshot dates", runDiff},
 		{"detect", "--input FILE [--time-col C] [--value-col C] [--detector NAME|ensemble] [--output FILE]", "score every row of a CSV or JSONL series online: timestamp,value,anomaly_score", runDetect},
-		{"bench", "[--dir DIR] [--instruments N] [--events N] [--brokers H:P] [--rate R]", "measure throughput, latency and memory on the standard workload, against DuckDB", runBench},
+		{"bench", "[--dir DIR] [--instruments N] [--events N] [--brokers H:P] [--rate R] [--only backfill,kafka,latency]", "measure throughput, latency and memory on the standard workload, against DuckDB", runBench},
 		{"gen", "[--out FILE | --brokers H:P --topic T] [--instruments N] [--events N] [--seed S]", "write a deterministic workload as JSONL, or produce it to Kafka as produce would", runGen},
 		{"config", "[--config FILE]", "check a config file and print the effective config", runConfig},
 	}
