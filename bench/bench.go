@@ -95,6 +95,7 @@ func Run(ctx context.Context, s Spec) ([]Row, error) {
 		}
 	}
 	if s.measures("latency") {
+		settle()
 		lat, err := latency(ctx, s, cfgPath)
 		if err != nil {
 			return nil, err
@@ -165,8 +166,7 @@ func kafkaRows(ctx context.Context, s Spec, input, cfgPath string, lines int, ad
 		return err
 	}
 	add("run --exit-at-end through the real broker", rate(float64(lines)/kel.Seconds()), fmt.Sprintf("%s wall, peak memory %s", kel.Round(time.Millisecond), mib(krss)))
-
-	return nil
+	return deleteTopics(ctx, s.Brokers, topic)
 }
 
 // Print writes the rows as a table.

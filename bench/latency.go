@@ -61,6 +61,11 @@ func latency(ctx context.Context, s Spec, _ string) (latencies, error) {
 	if err := kafka.CreateTopic(ctx, cl, topic, 4); err != nil {
 		return latencies{}, err
 	}
+	defer func() { // after the job has stopped (defers run last first)
+		if err := deleteTopics(context.Background(), s.Brokers, topic, alerts, alerts+".progress"); err != nil {
+			fmt.Fprintln(s.Log, err)
+		}
+	}()
 	out := filepath.Join(s.Dir, "out-latency")
 	os.RemoveAll(out)
 	job := exec.CommandContext(ctx, s.Bin, "run", "--config", cfg, "--brokers", s.Brokers, "--topic", topic, "--group", topic, "--out", out)
