@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"pricewatch/files"
@@ -108,19 +106,6 @@ func (b *backfill) lane(ctx context.Context, p int32) (*lane, error) {
 	return l, nil
 }
 
-// process hands one record to its partition's lane, skipping records its
-// checkpoint already holds.
-func (b *backfill) process(ctx context.Context, p int32, off int64, key, raw []byte) error {
-	l, err := b.lane(ctx, p)
-	if err != nil {
-		return err
-	}
-	if off < l.next {
-		return nil // committed by an earlier run into this folder
-	}
-	return l.process(ctx, key, raw, off)
-}
-
 func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 	for p := range n { // every partition has a lane, as a topic would
 		if _, err := b.lane(ctx, int32(p)); err != nil {
@@ -133,19 +118,14 @@ func (b *backfill) files(ctx context.Context, paths []string, n int) error {
 	d := newDispatcher(ctx, b)
 	err := files.LinesProgress(paths, b.progress, func(line []byte) error {
 		key, heartbeat := dec.Route(line, &ev)
-		if heartbeat { // every partition's, as `produce` sends it
-			for p := range int32(n) {
-				if err := d.send(p, offsets[p], nil, line); err != nil {
-					return err
-				}
-				offsets[p]++
+		from, to := kafka.Partitions(key, heartbeat, n)
+		for p := from; p < to; p++ {
+			if err := d.send(p, offsets[p], nil, line); err != nil {
+				return err
 			}
-			return nil
+			offsets[p]++
 		}
-		p := kafka.Partition(key, n)
-		off := offsets[p]
-		offsets[p]++
-		return d.send(p, off, nil, line)
+		return nil
 	})
 	if cerr := d.close(); err == nil || cerr != nil {
 		err = cerr
@@ -238,22 +218,12 @@ func (b *backfill) topic(ctx context.Context, cfg Config, in BackfillInput) erro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var ferr error
-		var gone []int32
-		fs.EachError(func(t string, p int32, err error) {
-			if errors.Is(err, kerr.OffsetOutOfRange) {
-				gone = append(gone, p)
-			} else {
-				ferr = errors.Join(ferr, fmt.Errorf("%s/%d: %w", t, p, err))
-			}
-		})
-		if ferr != nil {
-			return fmt.Errorf("jobs: cannot fetch: %w", ferr)
+		gone, err := fetchErrors(fs)
+		if err == nil {
+			err = b.job.skipLost(ctx, cl, slog.Default(), in.Topic, b.lanes, gone)
 		}
-		if len(gone) > 0 {
-			if err := b.job.skipLost(ctx, cl, slog.Default(), in.Topic, b.lanes, gone); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 		// Each partition's records go to its lane; lanes run in parallel,
 		// each in offset order, as in `run`.
@@ -303,22 +273,10 @@ func feed(ctx context.Context, l *lane, recs []*kgo.Record, end int64) error {
 
 // topicRange returns the start and end offsets of a topic backfill.
 func topicRange(ctx context.Context, cl *kgo.Client, in BackfillInput) (starts, ends map[int32]int64, err error) {
-	adm := kadm.NewClient(cl)
-	offsets := func(lo kadm.ListedOffsets, err error) (map[int32]int64, error) {
-		if err == nil {
-			err = lo.Error()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("jobs: cannot list offsets of %q: %w", in.Topic, err)
-		}
-		m := map[int32]int64{}
-		lo.Each(func(o kadm.ListedOffset) { m[o.Partition] = o.Offset })
-		return m, nil
-	}
 	if in.FromTime.IsZero() {
-		starts, err = offsets(adm.ListStartOffsets(ctx, in.Topic))
+		starts, err = kafka.StartOffsets(ctx, cl, in.Topic)
 	} else {
-		starts, err = offsets(adm.ListOffsetsAfterMilli(ctx, in.FromTime.UnixMilli(), in.Topic))
+		starts, err = kafka.OffsetsAfter(ctx, cl, in.Topic, in.FromTime)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -326,7 +284,7 @@ func topicRange(ctx context.Context, cl *kgo.Client, in BackfillInput) (starts, 
 	if in.ToTime.IsZero() {
 		ends, err = kafka.EndOffsets(ctx, cl, in.Topic)
 	} else {
-		ends, err = offsets(adm.ListOffsetsAfterMilli(ctx, in.ToTime.UnixMilli(), in.Topic))
+		ends, err = kafka.OffsetsAfter(ctx, cl, in.Topic, in.ToTime)
 	}
 	if len(starts) == 0 && err == nil {
 		err = fmt.Errorf("jobs: topic %q has no partitions (does it exist?)", in.Topic)

@@ -2,12 +2,14 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
-	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"pricewatch/kafka"
 	"pricewatch/metrics"
 )
 
@@ -29,18 +31,23 @@ func (j *Job) lost(log *slog.Logger, topic string, p int32, from, to int64) erro
 	return nil
 }
 
-// logStarts returns the earliest offset each partition of topic still holds.
-func logStarts(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
-	lo, err := kadm.NewClient(cl).ListStartOffsets(ctx, topic)
-	if err == nil {
-		err = lo.Error()
-	}
+// fetchErrors sorts a poll's fetch errors: the partitions whose offset is
+// gone (OFFSET_OUT_OF_RANGE: source.on_data_loss decides, see skipLost), and
+// the others, joined (those of a cancelled poll left out).
+func fetchErrors(fs kgo.Fetches) (gone []int32, err error) {
+	fs.EachError(func(t string, p int32, e error) {
+		switch {
+		case errors.Is(e, kerr.OffsetOutOfRange):
+			gone = append(gone, p)
+		case errors.Is(e, context.Canceled), errors.Is(e, context.DeadlineExceeded):
+		default:
+			err = errors.Join(err, fmt.Errorf("%s/%d: %w", t, p, e))
+		}
+	})
 	if err != nil {
-		return nil, fmt.Errorf("jobs: cannot list the start offsets of %q: %w", topic, err)
+		err = fmt.Errorf("jobs: cannot fetch: %w", err)
 	}
-	starts := map[int32]int64{}
-	lo.Each(func(o kadm.ListedOffset) { starts[o.Partition] = o.Offset })
-	return starts, nil
+	return gone, err
 }
 
 // skipLost handles the partitions whose fetch found the lane's offset gone
@@ -48,7 +55,10 @@ func logStarts(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int
 // source.on_data_loss decides, and with skip the lane passes the lost
 // offsets and the client goes on from the earliest offset left.
 func (j *Job) skipLost(ctx context.Context, cl *kgo.Client, log *slog.Logger, topic string, lanes map[int32]*lane, ps []int32) error {
-	starts, err := logStarts(ctx, cl, topic)
+	if len(ps) == 0 {
+		return nil
+	}
+	starts, err := kafka.StartOffsets(ctx, cl, topic)
 	if err != nil {
 		return err
 	}

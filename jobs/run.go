@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -175,17 +174,8 @@ func (r *runner) loop(ctx context.Context) error {
 			r.cl.AllowRebalance()
 			return ctx.Err()
 		}
-		var ferr error
-		var gone []int32
-		fs.EachError(func(t string, p int32, err error) {
-			switch {
-			case errors.Is(err, kerr.OffsetOutOfRange):
-				gone = append(gone, p)
-			case ferr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
-				ferr = fmt.Errorf("jobs: cannot fetch %s/%d: %w", t, p, err)
-			}
-		})
-		if ferr == nil && len(gone) > 0 {
+		gone, ferr := fetchErrors(fs)
+		if ferr == nil {
 			r.mu.Lock()
 			ferr = r.job.skipLost(ctx, r.cl, r.log, r.cfg.Source.Topic, r.lanes, gone)
 			r.mu.Unlock()

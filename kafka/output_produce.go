@@ -60,19 +60,16 @@ func (p *LineProducer) Line(line []byte) error {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return p.ctx.Err()
 	}
+	k, heartbeat := p.dec.Route(line, &p.ev)
 	var key []byte
-	if k, heartbeat := p.dec.Route(line, &p.ev); k != nil {
+	if k != nil {
 		key = append([]byte(nil), k...)
-	} else if heartbeat {
-		for part := range int32(p.parts) {
-			p.cl.Produce(p.ctx, &kgo.Record{Topic: p.topic, Value: append([]byte(nil), line...), Partition: part}, p.done)
-			p.n++
-		}
-		return p.ctx.Err()
 	}
-	rec := &kgo.Record{Topic: p.topic, Key: key, Value: append([]byte(nil), line...), Partition: Partition(key, p.parts)}
-	p.cl.Produce(p.ctx, rec, p.done)
-	p.n++
+	from, to := Partitions(key, heartbeat, p.parts)
+	for part := from; part < to; part++ {
+		p.cl.Produce(p.ctx, &kgo.Record{Topic: p.topic, Key: key, Value: append([]byte(nil), line...), Partition: part}, p.done)
+		p.n++
+	}
 	return p.ctx.Err()
 }
 

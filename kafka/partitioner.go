@@ -1,6 +1,6 @@
 // Package kafka holds what pricewatch needs of Kafka beyond franz-go itself:
-// the key partitioner shared by `produce` and file backfills, the producer of
-// input events, and end-offset lookups.
+// the line placement shared by `produce` and file backfills, the producer of
+// input events, the alert producer, topic creation and offset lookups.
 package kafka
 
 // Partition returns the partition of a record key among n partitions, as
@@ -10,6 +10,19 @@ package kafka
 // and `backfill` agree on every record.
 func Partition(key []byte, n int) int32 {
 	return int32((murmur2(key) & 0x7fffffff) % uint32(n))
+}
+
+// Partitions returns the partitions [from, to) a JSONL line goes to among
+// n, given what schemas.Decoder.Route says of it: a heartbeat goes to every
+// partition, any other line to its key's (Partition). `produce` and file
+// backfills place lines with it, so that they agree on every partition and
+// offset.
+func Partitions(key []byte, heartbeat bool, n int) (from, to int32) {
+	if heartbeat {
+		return 0, int32(n)
+	}
+	p := Partition(key, n)
+	return p, p + 1
 }
 
 // murmur2 is the 32-bit MurmurHash2 with Kafka's seed.

@@ -28,11 +28,29 @@ func PartitionCount(ctx context.Context, cl *kgo.Client, topic string) (int, err
 // partition of topic.
 func EndOffsets(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
 	lo, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		return nil, fmt.Errorf("kafka: cannot list end offsets of %q: %w", topic, err)
+	return listed(lo, err, "end offsets", topic)
+}
+
+// StartOffsets returns the earliest offset every partition of topic still
+// holds (the log start: retention may have deleted records before it).
+func StartOffsets(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
+	lo, err := kadm.NewClient(cl).ListStartOffsets(ctx, topic)
+	return listed(lo, err, "start offsets", topic)
+}
+
+// OffsetsAfter returns, for every partition of topic, the first offset
+// whose record time is at or after t, or the end offset when there is none.
+func OffsetsAfter(ctx context.Context, cl *kgo.Client, topic string, t time.Time) (map[int32]int64, error) {
+	lo, err := kadm.NewClient(cl).ListOffsetsAfterMilli(ctx, t.UnixMilli(), topic)
+	return listed(lo, err, "offsets after "+t.UTC().Format(time.RFC3339), topic)
+}
+
+func listed(lo kadm.ListedOffsets, err error, what, topic string) (map[int32]int64, error) {
+	if err == nil {
+		err = lo.Error()
 	}
-	if err := lo.Error(); err != nil {
-		return nil, fmt.Errorf("kafka: cannot list end offsets of %q: %w", topic, err)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: cannot list the %s of %q: %w", what, topic, err)
 	}
 	out := map[int32]int64{}
 	lo.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
@@ -41,23 +59,20 @@ func EndOffsets(ctx context.Context, cl *kgo.Client, topic string) (map[int32]in
 
 // CreateTopic creates topic with the given partitions (replication factor 1
 // when the cluster has one broker, else the cluster default) if it does not
-// exist yet.
+// exist yet, and waits until it can be used.
 func CreateTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int) error {
-	resp, err := kadm.NewClient(cl).CreateTopics(ctx, int32(partitions), -1, nil, topic)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil && !isExists(err) {
-		return fmt.Errorf("kafka: cannot create topic %q: %w", topic, err)
-	}
-	return awaitTopic(ctx, cl, topic)
+	return createTopic(ctx, cl, topic, partitions, nil)
 }
 
 // CreateCompactedTopic creates a one-partition compacted topic if it does
-// not exist yet.
+// not exist yet, and waits until it can be used.
 func CreateCompactedTopic(ctx context.Context, cl *kgo.Client, topic string) error {
 	compact := "compact"
-	resp, err := kadm.NewClient(cl).CreateTopics(ctx, 1, -1, map[string]*string{"cleanup.policy": &compact}, topic)
+	return createTopic(ctx, cl, topic, 1, map[string]*string{"cleanup.policy": &compact})
+}
+
+func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int, configs map[string]*string) error {
+	resp, err := kadm.NewClient(cl).CreateTopics(ctx, int32(partitions), -1, configs, topic)
 	if err == nil {
 		err = resp.Error()
 	}
