@@ -124,11 +124,15 @@ func Run(ctx context.Context, cfg Config, out string, opts RunOpts) (*Stats, err
 	if cfg.Source.InstanceID != "" {
 		kopts = append(kopts, kgo.InstanceID(cfg.Source.InstanceID))
 	}
+	// The group may assign partitions before NewClient returns; its
+	// callbacks take r.mu and use r.cl, so r.cl is set under r.mu.
+	r.mu.Lock()
 	cl, err := kgo.NewClient(kopts...)
+	r.cl = cl
+	r.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: cannot create Kafka client: %w", err)
 	}
-	r.cl = cl
 	defer cl.Close()
 	// franz-go retries a failing group join forever without telling the
 	// poll; a ping surfaces unreachable brokers and failed authentication.
