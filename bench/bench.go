@@ -146,6 +146,22 @@ func backfillRows(ctx context.Context, s Spec, input, cfgPath string, lines int,
 	add("backfill, default job", rate(float64(lines)/bel.Seconds()), fmt.Sprintf("%s wall; tumbling 1m only, default detectors, history", bel.Round(time.Millisecond)))
 	add("ratio pricewatch / DuckDB, default job", fmt.Sprintf("%.2f", bel.Seconds()/dd.Seconds()), "the same bars, plus detectors, history and Parquet")
 	os.RemoveAll(bout)
+	// And for the work of the DuckDB query alone: the 1-minute bars, with
+	// no detector and no history, which still become durable (Parquet,
+	// DuckDB, checkpoints) where DuckDB's stay in memory.
+	barsPath := filepath.Join(s.Dir, "bars-only.yaml")
+	if err := os.WriteFile(barsPath, []byte(barsOnlyConfig), 0o644); err != nil {
+		return err
+	}
+	bout = filepath.Join(s.Dir, "out-backfill-bars")
+	os.RemoveAll(bout)
+	oel, _, err := child(ctx, s, "backfill", "--config", barsPath, "--input", input, "--out", bout)
+	if err != nil {
+		return err
+	}
+	add("backfill, bars only", rate(float64(lines)/oel.Seconds()), fmt.Sprintf("%s wall; tumbling 1m only, no detector, no history", oel.Round(time.Millisecond)))
+	add("ratio pricewatch / DuckDB, bars only", fmt.Sprintf("%.2f", oel.Seconds()/dd.Seconds()), "the same work, but durable: Parquet, DuckDB and checkpoints")
+	os.RemoveAll(bout)
 
 	return nil
 }
@@ -186,6 +202,19 @@ const standardConfig = `windows:
   tumbling: [1m]
   hopping:
     - {size: 5m, slide: 1m}
+`
+
+// barsOnlyConfig is the job that does what the DuckDB query does: the
+// default job's 1-minute bars, every detector off, and no attribute's
+// history (the workload's reference attributes and ticks all excluded).
+const barsOnlyConfig = `detectors:
+  jump: {enabled: false}
+  zscore: {enabled: false}
+  limit_band: {enabled: false}
+  sequence: {enabled: false}
+  invalid: {enabled: false}
+history:
+  exclude: [price, volume, kr_short_name, en_short_name, shares_issued, issue_date, issue_price, par_value, base_price]
 `
 
 // writeWorkload writes the workload, or reuses the one a previous run left
