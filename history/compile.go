@@ -33,6 +33,8 @@ type plan struct {
 
 	outs    []*out // every output table, in Tables() order
 	derived []*out // tables whose rows are derived from the change points
+
+	marks int // scan marks per instrument: every layout's units, then the bitemporal table's
 }
 
 type attrDef struct {
@@ -83,6 +85,7 @@ type layout struct {
 	corr     corrMode
 	openNull bool
 	instance bool // the unit is the whole instance (1, 2)
+	mark     int  // the scan mark of unit attribute j is Inst.marks[mark+j] (see changes)
 
 	hist    []*out // shapePerAttr: one per unit attribute
 	current *out   // methods 5 and 10
@@ -268,6 +271,8 @@ func (s *Spec) compile() (*plan, error) {
 			}
 			p.primary = i
 		}
+		L.mark = p.marks
+		p.marks += max(1, len(L.unit))
 		p.layouts = append(p.layouts, L)
 	}
 	if p.primary < 0 {

@@ -20,24 +20,24 @@ func (p *plan) derive(in *Inst, t int64) derived {
 		st := states(L.del)
 		switch L.shape {
 		case shapeGroup:
-			p.deriveHist(res, in, st, L, L.hist[0], L.unit, -1, t)
+			p.deriveHist(res, in, st, L, L.hist[0], L.unit, -1, t, in.mark(L.mark, p.marks+1))
 			if L.current != nil {
 				p.deriveCurrent(res, in, st, L.current, L.unit, false, -1)
 			}
 		case shapePerAttr:
 			for j, a := range L.unit {
-				p.deriveHist(res, in, st, L, L.hist[j], L.unit[j:j+1], a, t)
+				p.deriveHist(res, in, st, L, L.hist[j], L.unit[j:j+1], a, t, in.mark(L.mark+j, p.marks+1))
 			}
 		case shapeKind:
 			for j, a := range L.unit {
-				p.deriveHist(res, in, st, L, L.hist[0], L.unit[j:j+1], a, t)
+				p.deriveHist(res, in, st, L, L.hist[0], L.unit[j:j+1], a, t, in.mark(L.mark+j, p.marks+1))
 				if L.current != nil {
 					p.deriveCurrent(res, in, st, L.current, L.unit[j:j+1], false, a)
 				}
 			}
 		default:
 			for j, a := range L.unit {
-				p.deriveVertical(res, in, st, L, a, L.unit[j:j+1], t)
+				p.deriveVertical(res, in, st, L, a, L.unit[j:j+1], t, in.mark(L.mark+j, p.marks+1))
 			}
 		}
 	}
@@ -57,8 +57,8 @@ func (p *plan) put(res derived, o *out, d *rowData) {
 // per change holding the new values (a deletion row, or none, when the
 // change deleted the instrument); with values before, a row per change of
 // an existing instrument holding the values before it.
-func (p *plan) deriveHist(res derived, in *Inst, st []pstate, L *layout, o *out, unit []int, attr int, t int64) {
-	for _, c := range changes(in.Points, st, unit, L.instance, t) {
+func (p *plan) deriveHist(res derived, in *Inst, st []pstate, L *layout, o *out, unit []int, attr int, t int64, mk *scanMark) {
+	for _, c := range changes(in.Points, st, unit, L.instance, t, mk) {
 		d := rowData{id: in.ID, changeKind: "change", attr: attr, t: c.t}
 		meta(&d, c.cur)
 		if L.changed {
@@ -85,9 +85,9 @@ func (p *plan) deriveHist(res derived, in *Inst, st []pstate, L *layout, o *out,
 
 // deriveVertical writes one attribute's rows of a vertical history: the old
 // and the new value of every change of an existing instrument.
-func (p *plan) deriveVertical(res derived, in *Inst, st []pstate, L *layout, a int, unit []int, t int64) {
+func (p *plan) deriveVertical(res derived, in *Inst, st []pstate, L *layout, a int, unit []int, t int64, mk *scanMark) {
 	o := L.hist[0]
-	for _, c := range changes(in.Points, st, unit, false, t) {
+	for _, c := range changes(in.Points, st, unit, false, t, mk) {
 		if !c.prev.exists {
 			continue
 		}

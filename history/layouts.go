@@ -219,15 +219,17 @@ func (p *plan) corrOf(o *out) corrMode {
 func (h *Layouts) bitemporal(in *Inst, rec, emitOffset, t int64) {
 	p := h.p
 	st := in.states(len(p.attrs), false)
-	ch := changes(in.Points, st, h.all, true, t)
+	ch := changes(in.Points, st, h.all, true, t, in.mark(p.marks, p.marks+1))
 	// Open rows before the last change before t are untouched (with no
-	// change before t, every open row may be).
-	var open []BtRow
+	// change before t, every open row may be): they stay where they are,
+	// and only the rows from k on are rebuilt, so that an event at the end
+	// of a long timeline costs no more than one at the end of a short one.
+	k := 0
 	if len(ch) > 0 && ch[0].t < t {
-		k, _ := slices.BinarySearchFunc(in.Bt, ch[0].t, func(b BtRow, t int64) int { return cmpInt(b.From, t) })
-		open = append(open, in.Bt[:k]...)
-		in.Bt = in.Bt[k:]
+		k, _ = slices.BinarySearchFunc(in.Bt, ch[0].t, func(b BtRow, t int64) int { return cmpInt(b.From, t) })
 	}
+	tail := in.Bt[k:]
+	var open []BtRow // the open rows from k on
 	var next []BtRow
 	for _, c := range ch {
 		if !c.cur.exists {
@@ -252,8 +254,8 @@ func (h *Layouts) bitemporal(in *Inst, rec, emitOffset, t int64) {
 	for j := range next {
 		byFrom[next[j].From] = j
 	}
-	for i := range in.Bt {
-		old := &in.Bt[i]
+	for i := range tail {
+		old := &tail[i]
 		if j, ok := byFrom[old.From]; ok && !kept[j] && same(old, &next[j]) {
 			kept[j] = true
 			open = append(open, *old)
@@ -270,8 +272,11 @@ func (h *Layouts) bitemporal(in *Inst, rec, emitOffset, t int64) {
 		h.emitBt(in.ID, &n, 0, true, emitOffset)
 		open = append(open, n)
 	}
+	// Every row before k starts before ch[0].t, and every row of open at or
+	// after it (valid_from is unique among open rows), so the whole stays
+	// sorted.
 	slices.SortFunc(open, func(a, b BtRow) int { return cmpInt(a.From, b.From) })
-	in.Bt = open
+	in.Bt = append(in.Bt[:k], open...)
 }
 
 func (h *Layouts) emitBt(id string, b *BtRow, recTo int64, recOpen bool, emitAt int64) {

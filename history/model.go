@@ -61,6 +61,17 @@ type Inst struct {
 	// folds caches the state after every point (index 0: deletes applied,
 	// 1: deletes ignored); a prefix may be missing. Not checkpointed.
 	folds [2][]pstate
+	// marks caches where each unit's scan for changes may start (see
+	// changes), by plan.marks ids. Not checkpointed.
+	marks []scanMark
+}
+
+// mark returns scan mark id of n.
+func (in *Inst) mark(id, n int) *scanMark {
+	if len(in.marks) < n {
+		in.marks = append(in.marks, make([]scanMark, n-len(in.marks))...)
+	}
+	return &in.marks[id]
 }
 
 // apply inserts an op at valid time t.
@@ -74,6 +85,11 @@ func (in *Inst) apply(t int64, o Op) {
 	for k := range in.folds { // the states from point i on are stale
 		if len(in.folds[k]) > i {
 			in.folds[k] = in.folds[k][:i]
+		}
+	}
+	for k := range in.marks { // and so are scans that passed point i
+		if in.marks[k].i >= i {
+			in.marks[k].ok = false
 		}
 	}
 }
@@ -163,22 +179,48 @@ type uchg struct {
 
 var noState = &pstate{}
 
+// scanMark is where a scan for a unit's changes may start instead of at the
+// first point: a change the last scan found before its valid time since,
+// with the scan's state just before that change. A scan from there finds
+// the same changes as one from the start for any later since: every
+// change before it is dropped anyway, and creations before it bound no
+// row after it. Inserting or changing a point at or before it voids it
+// (Inst.apply). With it an event at the end of an instrument's timeline
+// costs the same however long the timeline is.
+type scanMark struct {
+	ok   bool
+	i    int // the change's point
+	prev int // the effective point before it, -1 for none
+	last int64
+	open bool
+}
+
 // changes lists the changes of a unit from the last one before valid time
 // since on (the rows an event at since may touch). instance: the unit is the
 // whole instance, so creation and deletion are changes even with every
-// value NULL.
-func changes(pts []PointOps, st []pstate, unit []int, instance bool, since int64) []uchg {
+// value NULL. mk, when not nil, is the unit's scan mark: used when it lies
+// before since, and moved to the last change before since.
+func changes(pts []PointOps, st []pstate, unit []int, instance bool, since int64, mk *scanMark) []uchg {
 	var out []uchg
 	var creations []int64
-	prev := noState
+	prev, prevIdx := noState, -1
 	var last int64
 	open := false
-	for i := range st {
+	start := 0
+	if mk != nil && mk.ok && mk.i < len(st) && pts[mk.i].T < since {
+		start, prevIdx, last, open = mk.i, mk.prev, mk.last, mk.open
+		if prevIdx >= 0 {
+			prev = &st[prevIdx]
+		}
+	}
+	var found scanMark
+	for i := start; i < len(st); i++ {
 		cur := &st[i]
 		if !cur.eff {
 			continue
 		}
 		t := pts[i].T
+		before := scanMark{ok: true, i: i, prev: prevIdx, last: last, open: open}
 		created := !prev.exists && cur.exists
 		deleted := prev.exists && !cur.exists
 		diff := false
@@ -195,6 +237,7 @@ func changes(pts []PointOps, st []pstate, unit []int, instance bool, since int64
 		if diff || instance && (created || deleted) || deleted && open {
 			if t < since {
 				out = out[:0] // only the last change before since matters
+				found = before
 			}
 			out = append(out, uchg{i: i, t: t, prev: prev, cur: cur, from: last})
 			if cur.exists {
@@ -204,7 +247,10 @@ func changes(pts []PointOps, st []pstate, unit []int, instance bool, since int64
 		if deleted {
 			open = false
 		}
-		prev = cur
+		prev, prevIdx = cur, i
+	}
+	if mk != nil && found.ok {
+		*mk = found
 	}
 	for k := range out {
 		c := &out[k]
