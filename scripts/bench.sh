@@ -21,4 +21,9 @@ echo "== pricewatch bench ($instruments instruments, $events events)"
 bin/pricewatch bench --dir bench-out --instruments "$instruments" --events "$events" --brokers "$KAFKA_BROKERS"
 
 echo "== Go micro-benchmarks"
-go test -run '^$' -bench . -benchmem -count 1 ./schemas ./windows ./detectors ./history ./parquet
+go test -run '^$' -bench . -benchmem -count 1 ./schemas ./windows ./detectors ./history ./parquet ./duckdb
+
+# The alert sink: one Kafka transaction per alert, on the real broker.
+if [[ -n "$KAFKA_BROKERS" ]]; then
+  KAFKA_BROKERS=$KAFKA_BROKERS go test -tags integration -run '^$' -bench AlertTransaction -benchtime 300x -benchmem -count 1 ./integration
+fi
