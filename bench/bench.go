@@ -7,7 +7,6 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -235,20 +234,11 @@ func writeWorkload(path string, s Spec) (lines int, reused bool, err error) {
 		}
 	}
 	os.Remove(stampPath)
-	f, err := os.Create(path)
+	res, err := gen.WriteFile(path, g)
 	if err != nil {
 		return 0, false, err
 	}
-	defer f.Close()
-	bw := bufio.NewWriterSize(f, 4<<20)
-	res, err := gen.Write(bw, g)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	fi, err := f.Stat()
+	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, false, err
 	}

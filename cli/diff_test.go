@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,14 +18,9 @@ func TestDiff(t *testing.T) {
 	s := gen.DefaultSpec()
 	s.Instruments, s.Events = 60, 30000
 	input := filepath.Join(t.TempDir(), "in.jsonl")
-	f, err := os.Create(input)
-	if err != nil {
+	if _, err := gen.WriteFile(input, s); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := gen.Write(f, s); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	cfg, err := jobs.ParseConfig([]byte("history:\n  tables: [{method: 2}]\n  snapshots: {every: 1h}\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,13 @@
 package gen
 
 import (
+	"bufio"
 	"container/heap"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"time"
 )
@@ -72,6 +74,26 @@ type instrument struct {
 func Write(w io.Writer, s Spec) (Result, error) {
 	g := newGenerator(s)
 	return g.run(w)
+}
+
+// WriteFile writes the workload of s to a new file at path (Write, buffered).
+func WriteFile(path string, s Spec) (Result, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return Result{}, fmt.Errorf("gen: cannot create %q: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, 4<<20)
+	res, err := Write(bw, s)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("gen: cannot write %q: %w", path, err)
+	}
+	return res, nil
 }
 
 type generator struct {

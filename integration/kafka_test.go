@@ -24,12 +24,7 @@ const partitions = "4"
 func workload(t *testing.T, s gen.Spec) (string, gen.Result) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "in.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := gen.Write(f, s)
+	res, err := gen.WriteFile(path, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,12 +51,8 @@ func (r *runner) markEnds(ctx context.Context, flushed map[int32]int64) error {
 	if err != nil {
 		return fmt.Errorf("jobs: cannot mark the flushed lanes: %w", err)
 	}
-	for _, t := range resp.Topics {
-		for _, p := range t.Partitions {
-			if err := kafka.ErrorCode(p.ErrorCode); err != nil {
-				return fmt.Errorf("jobs: cannot mark the flushed lane %s/%d: %w", r.cfg.Source.Topic, p.Partition, err)
-			}
-		}
+	if err := kafka.CommitError(resp); err != nil {
+		return fmt.Errorf("jobs: cannot mark the flushed lanes: %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -270,9 +269,7 @@ func (r *runner) handle(ctx context.Context, fs kgo.Fetches) (bool, error) {
 	if err := errors.Join(errs...); err != nil {
 		return false, err
 	}
-	if err := r.commitOffsets(ctx, false); err != nil {
-		return false, err
-	}
+	r.commitOffsets(ctx, false)
 	if r.ends == nil {
 		return false, nil
 	}
@@ -321,9 +318,7 @@ func (r *runner) atEnd(ctx context.Context) (bool, error) {
 	if err := r.job.sink.wait(); err != nil {
 		return false, err
 	}
-	if err := r.commitOffsets(ctx, true); err != nil {
-		return false, err
-	}
+	r.commitOffsets(ctx, true)
 	committed, err := kadm.NewClient(r.cl).FetchOffsets(ctx, r.cfg.Source.Group)
 	if err != nil {
 		return false, fmt.Errorf("jobs: cannot fetch offsets of group %q: %w", r.cfg.Source.Group, err)
@@ -397,7 +392,7 @@ func (r *runner) openLane(ctx context.Context, p int32) (*lane, error) {
 // still reach the broker in order (franz-go issues each after the one
 // before). With wait, it returns when the broker answered: a rebalance, the
 // stop and the end check hand over or read the committed offsets.
-func (r *runner) commitOffsets(ctx context.Context, wait bool) error {
+func (r *runner) commitOffsets(ctx context.Context, wait bool) {
 	r.pmu.Lock()
 	offs := map[int32]kgo.EpochOffset{}
 	for p, next := range r.pending {
@@ -406,15 +401,11 @@ func (r *runner) commitOffsets(ctx context.Context, wait bool) error {
 	clear(r.pending)
 	r.pmu.Unlock()
 	if len(offs) == 0 {
-		return nil
+		return
 	}
 	done := func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 		if err == nil {
-			for _, t := range resp.Topics {
-				for _, p := range t.Partitions {
-					err = cmp.Or(err, kafka.ErrorCode(p.ErrorCode))
-				}
-			}
+			err = kafka.CommitError(resp)
 		}
 		if err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 			// The outputs and checkpoints are durable; the next start seeks to them.
@@ -426,7 +417,6 @@ func (r *runner) commitOffsets(ctx context.Context, wait bool) error {
 		commit = r.cl.CommitOffsetsSync
 	}
 	commit(ctx, map[string]map[int32]kgo.EpochOffset{r.cfg.Source.Topic: offs}, done)
-	return nil
 }
 
 // adjust seeks newly assigned partitions to their stored checkpoint offsets:
@@ -509,9 +499,7 @@ func (r *runner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int3
 	if err := r.job.sink.wait(); err != nil && r.fail == nil {
 		r.fail = err
 	}
-	if err := r.commitOffsets(ctx, true); err != nil && r.fail == nil {
-		r.fail = err
-	}
+	r.commitOffsets(ctx, true)
 	r.log.Info("partitions revoked", "partitions", m[r.cfg.Source.Topic])
 }
 
@@ -548,7 +536,8 @@ func (r *runner) stop(atEnd bool) error {
 			err = errors.Join(err, l.commit(ctx))
 		}
 	}
-	err = errors.Join(err, r.job.sink.wait(), r.commitOffsets(ctx, true))
+	err = errors.Join(err, r.job.sink.wait())
+	r.commitOffsets(ctx, true)
 	if err == nil {
 		if merr := r.markEnds(ctx, flushed); merr != nil {
 			r.log.Warn("cannot mark the flushed lanes; a member that takes them over will flush them again", "err", merr)
